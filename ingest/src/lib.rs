@@ -1,0 +1,25 @@
+//! lea-ingest: everything between a mailbox and a parsed [`Message`].
+//!
+//! - [`source`]: where raw messages come from (IMAP, mbox, Maildir, folders of `.eml`),
+//!   behind one small trait so the pipeline does not care which.
+//! - [`parse`]: raw bytes to a [`Message`] with mail-parser, under [`Limits`]. Never panics
+//!   on input: a message that cannot be parsed comes back marked `parsed = false`.
+//! - [`extract`]: attachment text. PDF extraction runs in a child process with memory,
+//!   CPU and wall-clock limits, because the PDF library can panic, hang or abort.
+//! - [`model`]: the parsed message that the classifier and the router consume.
+
+pub mod extract;
+pub mod model;
+pub mod parse;
+pub mod source;
+
+pub use model::{Attachment, Mailbox, Message, Problem};
+pub use parse::{Limits, parse_message};
+pub use source::{Origin, RawMessage, Source, SourceError};
+
+use sha2::{Digest, Sha256};
+
+/// Hex SHA-256 of some bytes: the content key for raw messages and attachments.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}

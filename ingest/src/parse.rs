@@ -1,0 +1,468 @@
+//! Raw bytes to [`Message`], under limits, never panicking.
+//!
+//! mail-parser is fuzzed and documented not to panic, but this is the one place where
+//! bytes from strangers meet the most code, so the call is still wrapped in
+//! `catch_unwind`: a panic becomes an `unparsed` message with its raw bytes kept.
+
+use crate::extract::{AttachmentText, TextExtractor};
+use crate::model::{Attachment, Mailbox, Message, Problem};
+use crate::sha256_hex;
+use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Limits on what one message may cost. Every limit hit becomes a [`Problem`].
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Above this raw size only the headers are parsed.
+    pub max_message_bytes: usize,
+    /// Attachments beyond this count are not read.
+    pub max_attachments: usize,
+    /// Attached messages nested deeper than this are not parsed.
+    pub max_depth: usize,
+    /// Body and attachment text is cut at this many bytes.
+    pub max_text_bytes: usize,
+    /// Attachments larger than this (decoded) get no text extraction.
+    pub max_extract_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_bytes: 64 * 1024 * 1024,
+            max_attachments: 64,
+            max_depth: 3,
+            max_text_bytes: 2 * 1024 * 1024,
+            max_extract_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+/// Parse raw bytes into a [`Message`]. Always returns one: input that is not a message
+/// comes back with `parsed = false` and an `unparsed` problem.
+pub fn parse_message(raw: &[u8], limits: &Limits, extractor: &TextExtractor) -> Message {
+    match catch_unwind(AssertUnwindSafe(|| {
+        parse_checked(raw, limits, extractor, 0)
+    })) {
+        Ok(message) => message,
+        Err(panic) => Message::unparsed(
+            raw,
+            format!("the MIME parser panicked: {}", panic_text(&panic)),
+        ),
+    }
+}
+
+pub(crate) fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+fn parse_checked(raw: &[u8], limits: &Limits, extractor: &TextExtractor, depth: usize) -> Message {
+    let too_large = raw.len() > limits.max_message_bytes;
+    let parser = MessageParser::default();
+    let parsed = if too_large {
+        parser.parse_headers(raw)
+    } else {
+        parser.parse(raw)
+    };
+    let Some(parsed) = parsed else {
+        let detail = if raw.is_empty() {
+            "the message is empty".to_string()
+        } else {
+            "no header section could be read".to_string()
+        };
+        return Message::unparsed(raw, detail);
+    };
+    let mut message = convert(&parsed, raw, limits, extractor, depth);
+    if too_large {
+        message.problems.push(Problem::new(
+            "message_too_large",
+            format!(
+                "{} bytes is over the limit of {}; only the headers were read",
+                raw.len(),
+                limits.max_message_bytes
+            ),
+        ));
+    }
+    message
+}
+
+fn convert(
+    parsed: &mail_parser::Message<'_>,
+    raw: &[u8],
+    limits: &Limits,
+    extractor: &TextExtractor,
+    depth: usize,
+) -> Message {
+    let mut problems = Vec::new();
+    let (body_text, body_from_html) = body_text(parsed, limits, &mut problems);
+    let attachments = attachments(parsed, limits, extractor, depth, &mut problems);
+    Message {
+        sha256: sha256_hex(raw),
+        size: raw.len(),
+        parsed: true,
+        problems,
+        from: first_mailbox(parsed.from()),
+        sender: first_mailbox(parsed.sender()),
+        reply_to: mailboxes(parsed.reply_to()),
+        return_path: parsed.return_address().map(str::to_string),
+        to: mailboxes(parsed.to()),
+        cc: mailboxes(parsed.cc()),
+        subject: parsed.subject().map(str::to_string),
+        date: parsed
+            .date()
+            .and_then(|d| chrono::DateTime::from_timestamp(d.to_timestamp(), 0)),
+        message_id: parsed.message_id().map(str::to_string),
+        in_reply_to: id_list(parsed.in_reply_to()),
+        references: id_list(parsed.references()),
+        authentication_results: raw_header_values(parsed, "authentication-results"),
+        received_count: parsed
+            .headers()
+            .iter()
+            .filter(|h| h.name().eq_ignore_ascii_case("received"))
+            .count(),
+        automation_headers: automation_headers(parsed),
+        body_text,
+        body_from_html,
+        attachments,
+    }
+}
+
+fn to_mailbox(addr: &mail_parser::Addr<'_>) -> Option<Mailbox> {
+    let address = addr.address()?.trim().to_string();
+    Some(Mailbox {
+        address,
+        display_name: addr
+            .name()
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty()),
+    })
+}
+
+fn first_mailbox(address: Option<&Address<'_>>) -> Option<Mailbox> {
+    address?.iter().find_map(to_mailbox)
+}
+
+fn mailboxes(address: Option<&Address<'_>>) -> Vec<Mailbox> {
+    address
+        .map(|a| a.iter().filter_map(to_mailbox).collect())
+        .unwrap_or_default()
+}
+
+fn id_list(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(t) => vec![t.to_string()],
+        HeaderValue::TextList(list) => list.iter().map(|t| t.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Raw (unfolded, trimmed) values of a header, in order. Authentication-Results must be
+/// read raw: the classifier parses them itself and must see exactly what was written.
+fn raw_header_values(parsed: &mail_parser::Message<'_>, name: &str) -> Vec<String> {
+    parsed
+        .headers_raw()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| unfold(v))
+        .collect()
+}
+
+fn unfold(value: &str) -> String {
+    value
+        .split(['\r', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+const AUTOMATION_HEADERS: &[&str] = &[
+    "auto-submitted",
+    "precedence",
+    "list-id",
+    "list-unsubscribe",
+    "x-auto-response-suppress",
+    "x-autoreply",
+    "x-autorespond",
+    "x-lea-intake-ack",
+];
+
+fn automation_headers(parsed: &mail_parser::Message<'_>) -> Vec<(String, String)> {
+    parsed
+        .headers_raw()
+        .filter(|(n, _)| AUTOMATION_HEADERS.iter().any(|a| n.eq_ignore_ascii_case(a)))
+        .map(|(n, v)| (n.to_ascii_lowercase(), unfold(v)))
+        .collect()
+}
+
+fn body_text(
+    parsed: &mail_parser::Message<'_>,
+    limits: &Limits,
+    problems: &mut Vec<Problem>,
+) -> (String, bool) {
+    let mut text = String::new();
+    let mut from_html = false;
+    for (i, part) in parsed.text_bodies().enumerate() {
+        if matches!(part.body, PartType::Html(_)) {
+            from_html = true;
+        }
+        if let Some(t) = parsed.body_text(i) {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(&t);
+        }
+    }
+    if truncate_at_char_boundary(&mut text, limits.max_text_bytes) {
+        problems.push(Problem::new(
+            "text_truncated",
+            format!("the body text was cut at {} bytes", limits.max_text_bytes),
+        ));
+    }
+    (text, from_html)
+}
+
+/// Cut `text` to at most `max` bytes on a character boundary; true if it was cut.
+pub(crate) fn truncate_at_char_boundary(text: &mut String, max: usize) -> bool {
+    if text.len() <= max {
+        return false;
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
+    true
+}
+
+fn attachments(
+    parsed: &mail_parser::Message<'_>,
+    limits: &Limits,
+    extractor: &TextExtractor,
+    depth: usize,
+    problems: &mut Vec<Problem>,
+) -> Vec<Attachment> {
+    let total = parsed.attachment_count();
+    if total > limits.max_attachments {
+        problems.push(Problem::new(
+            "attachment_limit",
+            format!(
+                "{total} attachments; only the first {} were read",
+                limits.max_attachments
+            ),
+        ));
+    }
+    parsed
+        .attachments()
+        .take(limits.max_attachments)
+        .map(|part| attachment(part, limits, extractor, depth, problems))
+        .collect()
+}
+
+fn attachment(
+    part: &mail_parser::MessagePart<'_>,
+    limits: &Limits,
+    extractor: &TextExtractor,
+    depth: usize,
+    problems: &mut Vec<Problem>,
+) -> Attachment {
+    let content_type = part
+        .content_type()
+        .map(|ct| match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub),
+            None => ct.ctype().to_string(),
+        })
+        .unwrap_or_else(|| match part.body {
+            PartType::Message(_) => "message/rfc822".to_string(),
+            _ => "application/octet-stream".to_string(),
+        })
+        .to_ascii_lowercase();
+    let bytes = part.contents();
+    let filename = part.attachment_name().map(str::to_string);
+    let mut attachment = Attachment {
+        filename,
+        content_type,
+        size: bytes.len(),
+        sha256: sha256_hex(bytes),
+        ..Attachment::default()
+    };
+    let label = attachment
+        .filename
+        .clone()
+        .unwrap_or_else(|| attachment.content_type.clone());
+
+    if let PartType::Message(inner) = &part.body {
+        if depth + 1 > limits.max_depth {
+            attachment.error = Some(format!(
+                "attached message nested deeper than {} levels was not parsed",
+                limits.max_depth
+            ));
+            problems.push(Problem::new(
+                "depth_limit",
+                format!("{label}: attached message too deeply nested"),
+            ));
+        } else {
+            let nested = convert(inner, inner.raw_message(), limits, extractor, depth + 1);
+            attachment.message = Some(Box::new(nested));
+        }
+        return attachment;
+    }
+
+    if bytes.len() > limits.max_extract_bytes {
+        attachment.error = Some(format!(
+            "{} bytes is over the extraction limit of {}",
+            bytes.len(),
+            limits.max_extract_bytes
+        ));
+        problems.push(Problem::new(
+            "attachment_too_large",
+            format!("{label}: no text extracted, {} bytes", bytes.len()),
+        ));
+        return attachment;
+    }
+
+    let inline_text = match &part.body {
+        PartType::Text(t) => Some(t.to_string()),
+        PartType::Html(h) => Some(mail_parser::decoders::html::html_to_text(h)),
+        _ => None,
+    };
+    let outcome = match inline_text {
+        Some(t) => AttachmentText::Text(t),
+        None => extractor.extract(
+            &attachment.content_type,
+            attachment.filename.as_deref(),
+            bytes,
+        ),
+    };
+    match outcome {
+        AttachmentText::Text(mut text) => {
+            if truncate_at_char_boundary(&mut text, limits.max_text_bytes) {
+                problems.push(Problem::new(
+                    "text_truncated",
+                    format!("{label}: text cut at {} bytes", limits.max_text_bytes),
+                ));
+            }
+            attachment.text = Some(text);
+        }
+        AttachmentText::Failed(reason) => {
+            problems.push(Problem::new(
+                "extraction_failed",
+                format!("{label}: {reason}"),
+            ));
+            attachment.error = Some(reason);
+        }
+        AttachmentText::NotApplicable => {}
+    }
+    attachment
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(raw: &[u8]) -> Message {
+        parse_message(raw, &Limits::default(), &TextExtractor::disabled())
+    }
+
+    #[test]
+    fn empty_input_is_kept_as_unparsed() {
+        let m = parse(b"");
+        assert!(!m.parsed);
+        assert_eq!(m.problems[0].code, "unparsed");
+        assert_eq!(m.sha256, sha256_hex(b""));
+    }
+
+    #[test]
+    fn headers_and_body_are_read() {
+        let raw = b"From: \"Agent Smith\" <j.smith@fbi.gov>\r\n\
+Reply-To: other@example.com\r\n\
+To: lea@exchange.example\r\n\
+Subject: Subpoena 123\r\n\
+Message-ID: <abc@fbi.gov>\r\n\
+In-Reply-To: <prev@exchange.example>\r\n\
+References: <first@fbi.gov> <prev@exchange.example>\r\n\
+Authentication-Results: mx.exchange.example;\r\n\tspf=pass smtp.mailfrom=fbi.gov;\r\n\tdmarc=pass\r\n\
+Received: from a by b\r\n\
+Received: from c by d\r\n\
+Date: Mon, 2 Mar 2026 10:00:00 +0000\r\n\
+\r\n\
+Please produce records.\r\n";
+        let m = parse(raw);
+        assert!(m.parsed);
+        let from = m.from.clone().unwrap();
+        assert_eq!(from.address, "j.smith@fbi.gov");
+        assert_eq!(from.display_name.as_deref(), Some("Agent Smith"));
+        assert_eq!(m.from_domain(), "fbi.gov");
+        assert_eq!(m.reply_to[0].address, "other@example.com");
+        assert_eq!(m.message_id.as_deref(), Some("abc@fbi.gov"));
+        assert_eq!(m.in_reply_to, vec!["prev@exchange.example"]);
+        assert_eq!(m.references.len(), 2);
+        assert_eq!(m.received_count, 2);
+        assert_eq!(
+            m.authentication_results,
+            vec!["mx.exchange.example; spf=pass smtp.mailfrom=fbi.gov; dmarc=pass"]
+        );
+        assert!(m.body_text.contains("Please produce records."));
+        assert_eq!(m.date.unwrap().to_rfc3339(), "2026-03-02T10:00:00+00:00");
+    }
+
+    #[test]
+    fn html_only_body_becomes_text() {
+        let raw = b"From: a@b.example\r\nContent-Type: text/html\r\n\r\n<p>Hello <b>world</b></p>";
+        let m = parse(raw);
+        assert!(m.body_from_html);
+        assert!(m.body_text.contains("Hello world"), "{}", m.body_text);
+    }
+
+    #[test]
+    fn attachment_count_limit_is_recorded() {
+        let mut raw = String::from(
+            "From: a@b.example\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\n\r\nbody\r\n",
+        );
+        for i in 0..5 {
+            raw.push_str(&format!(
+                "--X\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=f{i}.bin\r\n\r\ndata{i}\r\n"
+            ));
+        }
+        raw.push_str("--X--\r\n");
+        let limits = Limits {
+            max_attachments: 2,
+            ..Limits::default()
+        };
+        let m = parse_message(raw.as_bytes(), &limits, &TextExtractor::disabled());
+        assert_eq!(m.attachments.len(), 2);
+        assert!(m.problems.iter().any(|p| p.code == "attachment_limit"));
+    }
+
+    #[test]
+    fn oversized_message_keeps_headers() {
+        let raw =
+            b"From: a@b.example\r\nSubject: big\r\n\r\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+        let limits = Limits {
+            max_message_bytes: 20,
+            ..Limits::default()
+        };
+        let m = parse_message(raw, &limits, &TextExtractor::disabled());
+        assert!(m.parsed);
+        assert_eq!(m.subject.as_deref(), Some("big"));
+        assert!(m.problems.iter().any(|p| p.code == "message_too_large"));
+    }
+
+    #[test]
+    fn attached_message_is_parsed_recursively() {
+        let raw = b"From: a@b.example\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\n\r\nsee attached\r\n--X\r\nContent-Type: message/rfc822\r\n\r\nFrom: inner@agency.example\r\nSubject: inner\r\n\r\ninner body\r\n--X--\r\n";
+        let m = parse(raw);
+        let inner = m.attachments[0].message.as_ref().expect("nested message");
+        assert_eq!(inner.subject.as_deref(), Some("inner"));
+        assert_eq!(m.attachments[0].content_type, "message/rfc822");
+    }
+
+    #[test]
+    fn truncation_respects_char_boundaries() {
+        let mut s = "ééé".to_string();
+        assert!(truncate_at_char_boundary(&mut s, 3));
+        assert_eq!(s, "é");
+    }
+}

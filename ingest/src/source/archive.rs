@@ -1,0 +1,1 @@
+//! Archive sources: placeholder, filled in by the archive work.
