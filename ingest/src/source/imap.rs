@@ -386,6 +386,10 @@ impl ImapSource {
         let Some(first) = self.last_uid.checked_add(1) else {
             return Ok(());
         };
+        // A server may hold back messages delivered since the last sync from a selected
+        // folder's view (Dovecot does, for SEARCH); NOOP makes it catch up.
+        let synced = within(self.config.command_timeout, self.session.noop()).await;
+        self.check("NOOP", synced)?;
         let query = format!("UID {first}:*");
         let found = within(self.config.command_timeout, self.session.uid_search(&query)).await;
         let found = self.check("UID SEARCH", found)?;
