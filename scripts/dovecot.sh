@@ -163,8 +163,9 @@ master_pid() {
     local pid
     pid="$(cat "$PIDFILE")"
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    # A zombie still answers kill -0; it is not running.
+    # A zombie still answers kill -0; it is not running. A reused pid is someone else.
     [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" != "Z" ] || return 1
+    [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = dovecot ] || return 1
     echo "$pid"
 }
 
@@ -200,12 +201,11 @@ start() {
     write_config
     # A killed master leaves its pid file behind and Dovecot refuses to start over it.
     rm -f "$PIDFILE"
-    for p in "$PORT" "$TLS_PORT"; do
-        if listening "$p"; then
-            log "port $p is already taken by another process"
-            exit 1
-        fi
-    done
+    # Children of a killed master can hold the ports for a moment.
+    if ! wait_for down; then
+        log "port $PORT or $TLS_PORT is taken by another process"
+        exit 1
+    fi
     dovecot -c "$CONF" </dev/null >"$DIR/log/stdout.log" 2>"$DIR/log/stderr.log" || {
         log "dovecot failed to start:"
         cat "$DIR/log/stderr.log" >&2
