@@ -26,8 +26,10 @@ pub const PASSWORD: &str = "secret";
 /// instead of hanging it.
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Largest APPEND command sent at once (several messages each, with LITERAL+).
-const APPEND_COMMAND_BYTES: usize = 4 * 1024 * 1024;
+/// Limits of one MULTIAPPEND command. Dovecot slows down sharply on very large ones
+/// (2,000 messages in one command: 3.5 s; in commands of 100: 0.26 s).
+const APPEND_COMMAND_BYTES: usize = 512 * 1024;
+const APPEND_COMMAND_MESSAGES: usize = 100;
 
 pub fn host() -> String {
     std::env::var("LEA_TEST_IMAP_HOST").unwrap_or_else(|_| "127.0.0.1".into())
@@ -175,7 +177,10 @@ pub async fn append(user: &str, folder: &str, messages: &[Vec<u8>]) {
         let mut command = format!("{tag} APPEND {quoted}").into_bytes();
         let mut taken = 0;
         for raw in rest {
-            if taken > 0 && command.len() + raw.len() > APPEND_COMMAND_BYTES {
+            if taken > 0
+                && (taken == APPEND_COMMAND_MESSAGES
+                    || command.len() + raw.len() > APPEND_COMMAND_BYTES)
+            {
                 break;
             }
             command.extend_from_slice(format!(" {{{}+}}\r\n", raw.len()).as_bytes());
