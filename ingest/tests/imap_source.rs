@@ -7,6 +7,8 @@ mod imap;
 use lea_ingest::{
     ImapConfig, ImapSource, MailboxCursor, Origin, RawMessage, Secret, Source, SourceError, TlsMode,
 };
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 const PROCESSED: &str = "Processed";
@@ -319,4 +321,66 @@ async fn support_append_keeps_order_for_hundreds_of_messages() {
         .map(|(_, body)| body)
         .collect();
     assert_eq!(stored, sent);
+}
+
+/// A one-connection TCP relay to the test server that can stop forwarding, to play a
+/// connection that died without being closed.
+async fn freezable_relay() -> (u16, Arc<AtomicBool>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let frozen = Arc::new(AtomicBool::new(false));
+    let relay_frozen = frozen.clone();
+    tokio::spawn(async move {
+        let (client, _) = listener.accept().await.unwrap();
+        let server = tokio::net::TcpStream::connect((imap::host(), imap::port()))
+            .await
+            .unwrap();
+        let (client_read, client_write) = client.into_split();
+        let (server_read, server_write) = server.into_split();
+        let up = tokio::spawn(pump(client_read, server_write, relay_frozen.clone()));
+        pump(server_read, client_write, relay_frozen).await;
+        let _ = up.await;
+    });
+    (port, frozen)
+}
+
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    frozen: Arc<AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let n = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        while frozen.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if to.write_all(&buffer[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_silent_connection_times_out_and_the_source_asks_for_a_reconnect() {
+    let user = imap::fresh_user();
+    imap::append(&user, "INBOX", &messages(1)).await;
+    let (port, frozen) = freezable_relay().await;
+    let mut config = config(&user, TlsMode::None);
+    config.port = port;
+    config.command_timeout = Duration::from_secs(1);
+    let mut source = ImapSource::connect(config, None).await.expect("connect");
+
+    frozen.store(true, Ordering::SeqCst);
+    let error = source.next_batch(10).await.unwrap_err();
+    assert!(matches!(error, SourceError::Timeout { .. }), "{error}");
+    assert!(error.retryable());
+    // The protocol state is unknown now: the source refuses to go on.
+    let error = source.next_batch(10).await.unwrap_err();
+    assert!(matches!(error, SourceError::Connect { .. }), "{error}");
+    assert!(error.retryable());
 }
