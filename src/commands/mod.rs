@@ -68,3 +68,28 @@ pub fn analyzer(settings: &Settings) -> Result<Analyzer> {
         limits: settings.limits.to_limits(),
     })
 }
+
+/// The configured sink: RabbitMQ (topology declared on connect) or a JSON-lines file.
+pub async fn open_sink(settings: &Settings) -> Result<lea_router::sink::AnySink> {
+    use crate::config::SinkKind;
+    use lea_router::sink::{AnySink, amqp, jsonl, topology::Topology};
+    Ok(match settings.sink.kind {
+        SinkKind::Jsonl => AnySink::Jsonl(
+            jsonl::JsonlSink::open(&settings.sink.path)
+                .await
+                .with_context(|| format!("opening {}", settings.sink.path.display()))?,
+        ),
+        SinkKind::Amqp => {
+            let config = amqp::AmqpConfig::new(
+                settings.amqp.url.clone(),
+                Topology::named(&settings.amqp.exchange),
+                std::time::Duration::from_secs(settings.amqp.confirm_timeout_secs),
+            );
+            AnySink::Amqp(
+                amqp::AmqpSink::connect(config)
+                    .await
+                    .context("connecting to RabbitMQ")?,
+            )
+        }
+    })
+}

@@ -30,6 +30,20 @@ impl PostgresStore {
 
 type PgTx<'c> = Transaction<'c, Postgres>;
 
+/// PostgreSQL text cannot hold NUL; hostile headers can. Strip it from column values
+/// (the JSON columns escape it, so the stored message keeps it exactly).
+fn text(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.contains('\0') {
+        std::borrow::Cow::Owned(value.replace('\0', ""))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
+fn opt_text(value: Option<&str>) -> Option<std::borrow::Cow<'_, str>> {
+    value.map(text)
+}
+
 fn case_row(row: &sqlx::postgres::PgRow) -> Result<CaseRow, StoreError> {
     Ok(CaseRow {
         id: row.try_get("id")?,
@@ -59,10 +73,10 @@ impl CaseTx for PgTx<'_> {
             "INSERT INTO message_locations (account, mailbox, uid_validity, item, sha256)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )
-        .bind(account)
-        .bind(mailbox)
+        .bind(text(&account))
+        .bind(text(&mailbox))
         .bind(uid_validity)
-        .bind(item)
+        .bind(text(&item))
         .bind(sha256)
         .execute(&mut **self)
         .await?;
@@ -83,7 +97,7 @@ impl CaseTx for PgTx<'_> {
              FROM messages m JOIN cases c ON c.id = m.case_id
              WHERE m.message_id = ANY($1) ORDER BY m.id LIMIT 1",
         )
-        .bind(ids)
+        .bind(ids.iter().map(|i| text(i).into_owned()).collect::<Vec<_>>())
         .fetch_optional(&mut **self)
         .await?;
         row.as_ref().map(case_row).transpose()
@@ -121,10 +135,10 @@ impl CaseTx for PgTx<'_> {
         .bind(case.opened_at)
         .bind(a.sender.verdict.as_str())
         .bind(a.request.kind.as_str())
-        .bind(a.request.jurisdiction.as_deref())
-        .bind(a.request.agency_reference.as_deref())
+        .bind(opt_text(a.request.jurisdiction.as_deref()))
+        .bind(opt_text(a.request.agency_reference.as_deref()))
         .bind(a.request.deadline)
-        .bind(case.incoming.message.subject.as_deref())
+        .bind(opt_text(case.incoming.message.subject.as_deref()))
         .fetch_one(&mut **self)
         .await?;
         Ok(row.try_get("id")?)
@@ -152,9 +166,9 @@ impl CaseTx for PgTx<'_> {
         )
         .bind(&msg.sha256)
         .bind(m.case_id)
-        .bind(msg.message_id.as_deref())
-        .bind(msg.subject.as_deref())
-        .bind(msg.from.as_ref().map(|f| f.address.as_str()))
+        .bind(opt_text(msg.message_id.as_deref()))
+        .bind(opt_text(msg.subject.as_deref()))
+        .bind(opt_text(msg.from.as_ref().map(|f| f.address.as_str())))
         .bind(m.received_at)
         .bind(m.mailbox)
         .bind(msg.parsed)
@@ -178,8 +192,8 @@ impl CaseTx for PgTx<'_> {
              ON CONFLICT DO NOTHING",
         )
         .bind(case_id)
-        .bind(kind)
-        .bind(value)
+        .bind(text(kind))
+        .bind(text(value))
         .execute(&mut **self)
         .await?;
         Ok(())
