@@ -518,11 +518,35 @@ async fn an_unreachable_broker_is_a_retryable_error_without_the_password() {
         topology,
         Duration::from_secs(5),
     );
-    let error: SinkError = match AmqpSink::connect(config).await {
+    let error: SinkError = match AmqpSink::connect(config.clone()).await {
         Err(error) => error,
         Ok(_) => panic!("connected to a port where nothing listens"),
     };
     assert!(error.retryable(), "{error}");
     assert!(!error.to_string().contains("s3cret"), "{error}");
     assert!(!format!("{error:?}").contains("s3cret"), "{error:?}");
+
+    // Started without a broker, the sink fails each publish, retryably, until it can connect.
+    let mut sink = AmqpSink::lazy(config, "lea-sink-test").expect("configuration is valid");
+    for _ in 0..2 {
+        match sink.publish(&[event("case.verified.other", 0)]).await {
+            Err(error) => assert!(error.retryable(), "{error}"),
+            Ok(deliveries) => panic!("published without a broker: {deliveries:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_lazily_started_sink_connects_on_its_first_publish() {
+    let topology = Topology::named(&unique_base());
+    with_topology(&topology, |topology| async move {
+        let mut sink = AmqpSink::lazy(config(&topology), "lea-sink-test").expect("lazy");
+        let deliveries = sink
+            .publish(&[event("case.unverified.subpoena", 0)])
+            .await
+            .expect("publish");
+        assert_eq!(deliveries, vec![Delivery::Confirmed]);
+        sink.close().await;
+    })
+    .await;
 }

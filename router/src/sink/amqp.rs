@@ -16,6 +16,8 @@
 //! connection or channel the sink drops it, and the next call opens a new connection,
 //! declares the topology again and re-enables confirms before publishing. A confirm is
 //! therefore never awaited on a channel other than the one the message went out on.
+//! A call that is cancelled (its future dropped) confirms nothing, and the next call
+//! starts on a fresh connection rather than next to the abandoned confirms.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -112,6 +114,9 @@ pub struct AmqpSink {
     uri: AMQPUri,
     connection_name: String,
     link: Option<Link>,
+    /// Set while a publish call runs: still set at the start of a call means the previous
+    /// call was cancelled with confirms outstanding, so its channel is not reused.
+    call_in_progress: bool,
 }
 
 enum InFlight {
@@ -127,6 +132,14 @@ impl AmqpSink {
 
     /// As [`AmqpSink::connect`], showing `connection_name` in the broker's connection list.
     pub async fn connect_as(config: AmqpConfig, connection_name: &str) -> Result<Self, SinkError> {
+        let mut sink = Self::lazy(config, connection_name)?;
+        sink.link = Some(sink.open_link().await?);
+        Ok(sink)
+    }
+
+    /// Checks the configuration but connects only on the first publish, so a service can
+    /// start while the broker is down (that publish then fails with a retryable error).
+    pub fn lazy(config: AmqpConfig, connection_name: &str) -> Result<Self, SinkError> {
         let uri = config.url.parse::<AMQPUri>().map_err(|error| {
             SinkError::Config(format!(
                 "AMQP URL {} is invalid: {error}",
@@ -142,14 +155,13 @@ impl AmqpSink {
         if config.confirm_timeout.is_zero() {
             return Err(SinkError::Config("confirm_timeout must not be zero".into()));
         }
-        let mut sink = AmqpSink {
+        Ok(AmqpSink {
             config,
             uri,
             connection_name: connection_name.to_owned(),
             link: None,
-        };
-        sink.link = Some(sink.open_link().await?);
-        Ok(sink)
+            call_in_progress: false,
+        })
     }
 
     /// Closes the connection politely (waits at most `confirm_timeout`).
@@ -333,6 +345,21 @@ impl Sink for AmqpSink {
         if events.is_empty() {
             return Ok(Vec::new());
         }
+        if self.call_in_progress {
+            self.link = None;
+        }
+        self.call_in_progress = true;
+        let result = self.publish_on_channel(events).await;
+        self.call_in_progress = false;
+        result
+    }
+}
+
+impl AmqpSink {
+    async fn publish_on_channel(
+        &mut self,
+        events: &[OutboundEvent],
+    ) -> Result<Vec<Delivery>, SinkError> {
         let mut reconnected = false;
         let (in_flight, mut healthy, deadline) = loop {
             let channel = self.usable_channel().await?;
