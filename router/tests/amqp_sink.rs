@@ -327,9 +327,15 @@ async fn topology_is_idempotent_quorum_and_dead_letters() {
             "x-queue-type".into(),
             AMQPValue::LongString("quorum".into()),
         );
+        let without_limit = Topology {
+            delivery_limit: None,
+            ..topology.clone()
+        }
+        .work_queue_arguments();
         for (what, args) in [
             ("classic", classic),
             ("quorum without dead-lettering", quorum_without_dlx),
+            ("quorum without a delivery limit", without_limit),
         ] {
             let probe = connection.create_channel().await.expect("probe channel");
             match probe
