@@ -201,12 +201,41 @@ fn decode_label_text(left: &str) -> String {
     }
 }
 
+/// Edits tolerated on a name of `key_len` characters. Single edits of three- and
+/// four-letter names are mostly other real names (`gmx` and `gmp`, `me` and `met`), so
+/// those only count as a swap of two neighbours or a doubled letter
+/// ([`short_name_edit`]).
 fn allowed_distance(key_len: usize) -> usize {
     match key_len {
         0..=2 => 0,
-        3..=7 => 1,
+        3..=8 => 1,
         _ => 2,
     }
+}
+
+const SHORT_NAME: usize = 4;
+
+/// For short names: `query` is `target` with two neighbours swapped or a letter doubled.
+fn short_name_edit(query: &str, target: &str) -> bool {
+    let q: Vec<char> = query.chars().collect();
+    let t: Vec<char> = target.chars().collect();
+    if q.len() == t.len() {
+        let diff: Vec<usize> = (0..q.len()).filter(|i| q.get(*i) != t.get(*i)).collect();
+        return match diff.as_slice() {
+            [a, b] => *b == a + 1 && q.get(*a) == t.get(*b) && q.get(*b) == t.get(*a),
+            _ => false,
+        };
+    }
+    if q.len() == t.len() + 1 {
+        return (1..q.len()).any(|i| {
+            q.get(i) == q.get(i - 1) && {
+                let mut without = q.clone();
+                without.remove(i);
+                without == t
+            }
+        });
+    }
+    false
 }
 
 fn deletion_variants(key: &str, depth: usize, out: &mut HashSet<String>) {
@@ -444,8 +473,10 @@ impl LookalikeIndex {
                     continue;
                 };
                 let distance = strsim::osa_distance(key, target_key);
-                let allowed = allowed_distance(target_key.chars().count());
-                if distance > 0 && distance <= allowed {
+                let target_len = target_key.chars().count();
+                let allowed = allowed_distance(target_len);
+                let short_ok = target_len > SHORT_NAME || short_name_edit(key, target_key);
+                if distance > 0 && distance <= allowed && short_ok {
                     on_match(target, distance as u8);
                 }
             }

@@ -92,8 +92,12 @@ static THREAT_TO_LIFE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 fn build(patterns: &[&str]) -> Option<Regex> {
+    // ASCII word boundaries keep the regex on its DFA: a Unicode `\b` falls back to a
+    // much slower engine on non-ASCII text. No pattern starts or ends with a non-ASCII
+    // letter, so the ASCII boundary is the same test here.
+    let joined = patterns.join("|").replace(r"\b", r"(?-u:\b)");
     // Built from the constants above; a failure would be caught by the tests.
-    RegexBuilder::new(&patterns.join("|"))
+    RegexBuilder::new(&joined)
         .case_insensitive(true)
         .build()
         .ok()
