@@ -407,6 +407,20 @@ impl LookalikeIndex {
             }
         }
 
+        // A hyphenated name with an agency name as one of its words (`bka-de.com`).
+        if registrable_label.contains('-') {
+            for word in registrable_label.split('-').filter(|w| w.len() >= 3) {
+                let key = visual_key(&decode_label_text(word));
+                for (id, _) in self.by_core.get(&key).into_iter().flatten() {
+                    if let Some(t) = self.targets.get(*id as usize)
+                        && !own_registrable(t)
+                    {
+                        push(&mut found, t, Technique::AddedWords, 0);
+                    }
+                }
+            }
+        }
+
         // Added words, hyphen-separated or glued.
         let mut stripped_variants = strip_added_words(registrable_label);
         if left.contains('.') {

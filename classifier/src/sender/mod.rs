@@ -517,22 +517,25 @@ impl Judge<'_> {
                     forms.unicode
                 ),
             );
-        } else if let Some(reason) = summary.partial_failure() {
-            self.signal(
-                codes::AUTH_PARTIAL_FAIL,
-                Severity::Low,
-                format!("{reason}, but the message is not shown forged"),
-            );
-        } else if summary.passed() {
-            let what = match summary.dmarc.as_deref() {
-                Some("pass") => "DMARC passes",
-                _ => "SPF or DKIM passes (no DMARC result)",
-            };
-            self.signal(
-                codes::AUTH_PASS,
-                Severity::Info,
-                format!("our mail server authenticated {}: {what}", forms.unicode),
-            );
+        } else {
+            if summary.passed() {
+                let what = match summary.dmarc.as_deref() {
+                    Some("pass") => "DMARC passes",
+                    _ => "SPF or DKIM passes (no DMARC result)",
+                };
+                self.signal(
+                    codes::AUTH_PASS,
+                    Severity::Info,
+                    format!("our mail server authenticated {}: {what}", forms.unicode),
+                );
+            }
+            if let Some(reason) = summary.partial_failure() {
+                self.signal(
+                    codes::AUTH_PARTIAL_FAIL,
+                    Severity::Low,
+                    format!("{reason}, but the message is not shown forged"),
+                );
+            }
         }
     }
 
