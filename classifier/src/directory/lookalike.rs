@@ -18,7 +18,7 @@
 //!   (`cityofx-gov.com`), and embedding (`cityofx.gov.example.com`). A county sheriff
 //!   that owns both `xsheriff.gov` and `xsheriff.org` is not flagged for it.
 
-use super::normalize::{DomainForms, visual_key};
+use super::normalize::{DomainForms, visual_key, visual_key_single};
 use std::collections::{HashMap, HashSet};
 
 /// How much a target is trusted to be imitated on purpose.
@@ -184,13 +184,25 @@ pub(crate) fn split_domain<'a>(
 ) -> Option<(&'a str, &'a str)> {
     let suffix_len = match namespace {
         Some(ns) if ascii.len() > ns.len() => ns.len(),
-        _ => psl::suffix_str(ascii)
-            .filter(|s| s.len() < ascii.len())?
-            .len(),
+        _ => icann_suffix(ascii).filter(|s| s.len() < ascii.len())?.len(),
     };
     let left = ascii.get(..ascii.len() - suffix_len - 1)?;
     let registrable = psl::domain_str(ascii).unwrap_or(ascii);
     Some((registrable, left))
+}
+
+/// The public suffix run by a registry (`com`), not a private one sold under it
+/// (`gr.com`, `sa.com`): `f.gr.com` is still the name `fgr` under `.com`.
+fn icann_suffix(ascii: &str) -> Option<&str> {
+    let mut rest = ascii;
+    loop {
+        let suffix = psl::suffix(rest.as_bytes())?;
+        let text = std::str::from_utf8(suffix.as_bytes()).ok()?;
+        if suffix.typ() != Some(psl::Type::Private) {
+            return ascii.get(ascii.len() - text.len()..);
+        }
+        rest = text.split_once('.')?.1;
+    }
 }
 
 fn decode_label_text(left: &str) -> String {
@@ -284,6 +296,13 @@ impl LookalikeIndex {
                         first.replace('-', ""),
                     ));
                 }
+                // The same names without the two-letter merges, for typing errors.
+                let singles: Vec<(String, String)> = keys
+                    .iter()
+                    .map(|(_, plain)| (visual_key_single(plain), plain.clone()))
+                    .filter(|single| !keys.contains(single))
+                    .collect();
+                keys.extend(singles);
                 for (n, (k, _)) in keys.iter().enumerate() {
                     self.add_agency_key(k, id, n as u8);
                 }
@@ -301,7 +320,9 @@ impl LookalikeIndex {
 
     fn add_agency_key(&mut self, key: &str, id: u32, n: u8) {
         let len = key.chars().count();
-        if len < 2 {
+        // Two-letter names (`ec`, `om`, `pj`) are only matched as whole-name homographs:
+        // `om.com` or `gov-ec.com` say nothing about the agency.
+        if len < 3 {
             return;
         }
         self.max_key_len = self.max_key_len.max(len);
@@ -372,9 +393,11 @@ impl LookalikeIndex {
         let plain = left.replace(['.', '-'], "");
         let registrable_label = left.rsplit('.').next().unwrap_or(left);
         let label_key = visual_key(&decode_label_text(registrable_label));
+        let label_single = visual_key_single(&decode_label_text(registrable_label));
+        let joined_single = visual_key_single(&decode_label_text(left));
 
         // Same name (visually) as an agency core.
-        for key in [&label_key, &joined_key] {
+        for key in [&label_key, &joined_key, &label_single, &joined_single] {
             for (id, n) in self.by_core.get(key).into_iter().flatten() {
                 let Some(t) = self.targets.get(*id as usize) else {
                     continue;
@@ -454,7 +477,7 @@ impl LookalikeIndex {
         }
 
         // Typing errors on the name.
-        for key in [&label_key, &joined_key] {
+        for key in [&label_key, &joined_key, &label_single, &joined_single] {
             self.edit_distance_matches(key, &mut |t, d| {
                 if !own_registrable(t) {
                     push(&mut found, t, Technique::EditDistance, d);
@@ -541,17 +564,30 @@ fn strip_once(label: &str, word: &str) -> Vec<String> {
 /// `fbi.gov.records-portal.com` and `fbi-gov.records.com` embed `fbi.gov`.
 fn embedded_directory_domains(ascii: &str, is_directory: &dyn Fn(&str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
+    // With hyphens read as dots, every joining of up to four labels by dots or hyphens
+    // is tried, so `rcmp-grc-gc-ca.records.net` embeds `rcmp-grc.gc.ca`.
     let dotted = ascii.replace('-', ".");
-    for form in [ascii, dotted.as_str()] {
-        let labels: Vec<&str> = form.split('.').collect();
-        let n = labels.len();
-        for start in 0..n {
-            // At least two labels, and at least one label after the embedded name.
-            for end in (start + 2)..n {
-                let Some(slice) = labels.get(start..end) else {
-                    continue;
-                };
-                let candidate = slice.join(".");
+    let labels: Vec<&str> = dotted.split('.').collect();
+    let n = labels.len();
+    for start in 0..n {
+        // At least two labels, and at least one label after the embedded name.
+        for end in (start + 2)..n {
+            let Some(slice) = labels.get(start..end) else {
+                continue;
+            };
+            let joins = if ascii.contains('-') && slice.len() <= 4 {
+                1usize << (slice.len() - 1)
+            } else {
+                1
+            };
+            for mask in 0..joins {
+                let mut candidate = String::new();
+                for (k, label) in slice.iter().enumerate() {
+                    if k > 0 {
+                        candidate.push(if mask & (1 << (k - 1)) != 0 { '-' } else { '.' });
+                    }
+                    candidate.push_str(label);
+                }
                 if is_directory(&candidate) && !out.contains(&candidate) {
                     out.push(candidate);
                 }

@@ -64,6 +64,11 @@ pub fn is_same_or_subdomain(domain: &str, parent: &str) -> bool {
 /// look-alikes typosquatters use (`rn`/`m`, `vv`/`w`, `cl`/`d`, `0`/`o`, `1`/`i`/`l`)
 /// merged. Dots and hyphens are dropped: they are the hyphenation and subdomain tricks.
 pub fn visual_key(name: &str) -> String {
+    ascii_lookalikes(&fold_visual(name))
+}
+
+/// Accents dropped, confusables mapped to their skeleton, lower-cased; no separators.
+fn fold_visual(name: &str) -> String {
     let mut folded = String::with_capacity(name.len());
     for c in name.chars() {
         if c == '.' || c == '-' {
@@ -83,12 +88,35 @@ pub fn visual_key(name: &str) -> String {
             } else {
                 let mut inner = [0u8; 4];
                 for s in skeleton(d.encode_utf8(&mut inner)) {
-                    folded.extend(s.to_lowercase());
+                    folded.extend(s.to_lowercase().map(latin_lookalike));
                 }
             }
         }
     }
-    ascii_lookalikes(&folded)
+    folded
+}
+
+/// The visual key without the two-letter merges (`rn`/`m`, `cl`/`d`, `vv`/`w`): an
+/// ordinary typing error next to such a pair must still be one edit away.
+pub fn visual_key_single(name: &str) -> String {
+    fold_visual(name)
+        .chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' | 'i' | '|' => 'l',
+            other => other,
+        })
+        .collect()
+}
+
+/// Skeleton outputs that are still not ASCII but read as a Latin letter.
+fn latin_lookalike(c: char) -> char {
+    match c {
+        'ƅ' => 'b',
+        'ĸ' => 'k',
+        'ı' => 'i',
+        other => other,
+    }
 }
 
 fn ascii_lookalikes(s: &str) -> String {
@@ -225,6 +253,8 @@ mod tests {
         assert_eq!(visual_key("rnet-police"), visual_key("metpolice"));
         assert_eq!(visual_key("pοlice"), visual_key("police"));
         assert_ne!(visual_key("fbi"), visual_key("dea"));
+        assert_eq!(visual_key("fьi"), visual_key("fbi"));
+        assert_eq!(visual_key_single("fincrn"), "flncrn");
     }
 
     #[test]
