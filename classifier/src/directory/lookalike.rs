@@ -356,20 +356,33 @@ impl LookalikeIndex {
         is_directory: &dyn Fn(&str) -> bool,
     ) -> Vec<Resemblance> {
         let mut found: Vec<Resemblance> = Vec::new();
-        let push = |found: &mut Vec<Resemblance>, target: &Target, technique, distance| {
-            if !found.iter().any(|r| r.domain == target.domain) {
-                found.push(Resemblance {
-                    domain: target.domain.clone(),
-                    technique,
-                    distance,
-                });
+        // One resemblance per directory domain: the clearest technique.
+        let push = |found: &mut Vec<Resemblance>, target: &Target, technique, distance| match found
+            .iter_mut()
+            .find(|r| r.domain == target.domain)
+        {
+            Some(existing) if (technique, distance) < (existing.technique, existing.distance) => {
+                existing.technique = technique;
+                existing.distance = distance;
             }
+            Some(_) => {}
+            None => found.push(Resemblance {
+                domain: target.domain.clone(),
+                technique,
+                distance,
+            }),
         };
 
-        for embedded in embedded_directory_domains(&domain.ascii, is_directory) {
+        for (embedded, as_written) in embedded_directory_domains(&domain.ascii, is_directory) {
+            // Only read with hyphens as dots (`fbi-gov.com`): words added to the name.
+            let technique = if as_written {
+                Technique::Embedded
+            } else {
+                Technique::AddedWords
+            };
             found.push(Resemblance {
                 domain: embedded,
-                technique: Technique::Embedded,
+                technique,
                 distance: 0,
             });
         }
@@ -562,39 +575,59 @@ fn strip_once(label: &str, word: &str) -> Vec<String> {
 
 /// Directory domains that appear whole inside `ascii` without being its end:
 /// `fbi.gov.records-portal.com` and `fbi-gov.records.com` embed `fbi.gov`.
-fn embedded_directory_domains(ascii: &str, is_directory: &dyn Fn(&str) -> bool) -> Vec<String> {
-    let mut out = Vec::new();
-    // With hyphens read as dots, every joining of up to four labels by dots or hyphens
-    // is tried, so `rcmp-grc-gc-ca.records.net` embeds `rcmp-grc.gc.ca`.
-    let dotted = ascii.replace('-', ".");
-    let labels: Vec<&str> = dotted.split('.').collect();
+fn embedded_directory_domains(
+    ascii: &str,
+    is_directory: &dyn Fn(&str) -> bool,
+) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let labels: Vec<&str> = ascii.split('.').collect();
+    for_each_span(&labels, &mut |candidate| {
+        if is_directory(candidate) && !out.iter().any(|(c, _)| c == candidate) {
+            out.push((candidate.to_string(), true));
+        }
+    });
+    if ascii.contains('-') {
+        // Hyphens read as dots, and every joining of up to four labels by dots or
+        // hyphens, so `rcmp-grc-gc-ca.records.net` contains `rcmp-grc.gc.ca`.
+        let dotted = ascii.replace('-', ".");
+        let labels: Vec<&str> = dotted.split('.').collect();
+        for_each_span(&labels, &mut |candidate| {
+            let mut joins = vec![candidate.to_string()];
+            let parts: Vec<&str> = candidate.split('.').collect();
+            if parts.len() <= 4 {
+                joins = (0..1usize << (parts.len() - 1))
+                    .map(|mask| {
+                        let mut joined = String::new();
+                        for (k, part) in parts.iter().enumerate() {
+                            if k > 0 {
+                                joined.push(if mask & (1 << (k - 1)) != 0 { '-' } else { '.' });
+                            }
+                            joined.push_str(part);
+                        }
+                        joined
+                    })
+                    .collect();
+            }
+            for joined in joins {
+                if is_directory(&joined) && !out.iter().any(|(c, _)| *c == joined) {
+                    out.push((joined, false));
+                }
+            }
+        });
+    }
+    out
+}
+
+/// Every run of two or more labels that has at least one label after it.
+fn for_each_span(labels: &[&str], visit: &mut dyn FnMut(&str)) {
     let n = labels.len();
     for start in 0..n {
-        // At least two labels, and at least one label after the embedded name.
         for end in (start + 2)..n {
-            let Some(slice) = labels.get(start..end) else {
-                continue;
-            };
-            let joins = if ascii.contains('-') && slice.len() <= 4 {
-                1usize << (slice.len() - 1)
-            } else {
-                1
-            };
-            for mask in 0..joins {
-                let mut candidate = String::new();
-                for (k, label) in slice.iter().enumerate() {
-                    if k > 0 {
-                        candidate.push(if mask & (1 << (k - 1)) != 0 { '-' } else { '.' });
-                    }
-                    candidate.push_str(label);
-                }
-                if is_directory(&candidate) && !out.contains(&candidate) {
-                    out.push(candidate);
-                }
+            if let Some(slice) = labels.get(start..end) {
+                visit(&slice.join("."));
             }
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -641,7 +674,7 @@ mod tests {
         );
         assert_eq!(
             first("secretservice-gov.net"),
-            Some(("secretservice.gov".into(), Technique::Embedded))
+            Some(("secretservice.gov".into(), Technique::AddedWords))
         );
         assert_eq!(
             first("secretservlce.com"),
