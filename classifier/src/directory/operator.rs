@@ -3,6 +3,9 @@
 //! same format.
 //!
 //! ```toml
+//! free_mail = ["mail.example"]         # extra free-mail providers (before any table)
+//! disposable = ["trash.example"]       # extra disposable providers
+//!
 //! [[agency]]
 //! id = "us-lake-county-so"            # optional; derived from the name
 //! name = "Lake County Sheriff's Office"
@@ -24,9 +27,6 @@
 //! [blocked]
 //! addresses = ["emergency.fbi@gmail.com"]
 //! domains = ["fbi-gov.com"]
-//!
-//! free_mail = ["mail.example"]         # extra free-mail providers
-//! disposable = ["trash.example"]       # extra disposable providers
 //! ```
 
 use serde::Deserialize;
@@ -131,6 +131,25 @@ pub(crate) fn id_from_name(country: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documented_example_parses() {
+        let doc: String = include_str!("operator.rs")
+            .lines()
+            .skip_while(|l| !l.starts_with("//! ```toml"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("//! ```"))
+            .map(|l| l.trim_start_matches("//!").trim_start_matches(' '))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let file: Result<OperatorFile, _> = toml::from_str(&doc);
+        let file = file.map_err(|e| e.to_string());
+        assert!(file.is_ok(), "{file:?}");
+        let file = file.unwrap_or_default();
+        assert_eq!(file.free_mail, ["mail.example"]);
+        assert_eq!(file.blocked.domains, ["fbi-gov.com"]);
+        assert_eq!(file.agency.len(), 1);
+    }
 
     #[test]
     fn validates_fields() {
