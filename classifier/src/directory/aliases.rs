@@ -13,7 +13,8 @@ use std::collections::HashMap;
 /// Where a text comes from, which decides how strict matching is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextKind {
-    /// A display name or an address's local part: short, about identity.
+    /// A display name: short, about identity. Short aliases match with their case or in
+    /// capitals; ordinary-word aliases (`display_aliases`) count here.
     Identity,
     /// Running text: a signature, a letterhead.
     Prose,
@@ -100,12 +101,11 @@ impl AliasIndex {
                 if !rest_matches(&words, i, entry) {
                     continue;
                 }
-                if kind == TextKind::Prose
-                    && let Some(cased) = &entry.cased
+                if let Some(cased) = &entry.cased
                     && !cased
                         .iter()
                         .zip(words.get(i..).into_iter().flatten())
-                        .all(|(c, w)| *c == w.cased)
+                        .all(|(c, w)| case_matches(c, &w.cased, kind))
                 {
                     continue;
                 }
@@ -140,6 +140,15 @@ impl AliasIndex {
             .filter_map(|ending| folded.strip_suffix(ending))
             .find_map(|stem| self.by_first.get(stem))
     }
+}
+
+/// A short alias keeps its case in prose (`ICE`, not `ice`); a display name may also
+/// shout it (`BAFIN`), but `Dea Miller` and `IT Sec Team` name no agency.
+fn case_matches(alias: &str, word: &str, kind: TextKind) -> bool {
+    alias == word
+        || (kind == TextKind::Identity
+            && word.chars().all(|c| !c.is_lowercase())
+            && word.chars().any(char::is_alphabetic))
 }
 
 fn rest_matches(words: &[Token], start: usize, entry: &Entry) -> bool {
@@ -193,7 +202,9 @@ mod tests {
     #[test]
     fn short_aliases_keep_case_in_prose_only() {
         assert!(agencies("the fbi said", TextKind::Prose).is_empty());
-        assert_eq!(agencies("fbi agent", TextKind::Identity), [0]);
+        assert_eq!(agencies("FBI agent", TextKind::Identity), [0]);
+        assert_eq!(agencies("BKA Wiesbaden", TextKind::Identity), [1]);
+        assert!(agencies("Fbi fan club", TextKind::Identity).is_empty());
         assert_eq!(agencies("F.B.I. Field Office", TextKind::Prose), [0]);
     }
 

@@ -417,10 +417,7 @@ impl Judge<'_> {
             );
         }
         if let Some((local, _)) = raw_address.rsplit_once('@') {
-            add(
-                directory.find_agencies(local, TextKind::Identity),
-                "the address",
-            );
+            add(find_in_local_part(directory, local), "the address");
         }
         let signature = signature_text(&message.body_text);
         add(
@@ -602,6 +599,57 @@ impl Judge<'_> {
                 format!("threat-to-life wording: {phrase:?}"),
             );
         }
+    }
+}
+
+/// Words that, next to a short agency name in an address, make it a role account:
+/// `fbi.emergency@` claims the FBI, `dea.miller@` is a person called Dea.
+const ROLE_WORDS: &[&str] = &[
+    "agent",
+    "agents",
+    "emergency",
+    "officer",
+    "police",
+    "dept",
+    "unit",
+    "legal",
+    "request",
+    "requests",
+    "lawenforcement",
+    "le",
+    "leo",
+    "task",
+    "force",
+    "taskforce",
+    "investigation",
+    "investigations",
+    "cyber",
+    "field",
+    "office",
+    "division",
+    "hq",
+    "special",
+    "response",
+    "notice",
+    "liaison",
+    "team",
+    "desk",
+    "records",
+    "subpoena",
+    "subpoenas",
+];
+
+/// Agencies named in an address's local part. Addresses are lower-case, so short
+/// aliases (`fbi`) only count beside a role word; long ones (`interpol`) always do.
+fn find_in_local_part(directory: &Directory, local: &str) -> Vec<AliasMatch> {
+    let spaced = local.replace(['.', '_', '-', '+'], " ");
+    let role = spaced
+        .split_whitespace()
+        .any(|w| ROLE_WORDS.contains(&w.to_lowercase().as_str()));
+    if role {
+        directory.find_agencies(&spaced.to_uppercase(), TextKind::Identity)
+    } else {
+        directory.find_agencies(&spaced, TextKind::Prose)
     }
 }
 
