@@ -18,18 +18,95 @@ pub struct FoundDate {
 /// Month names and abbreviations in English, German, French, Spanish, Italian, Dutch
 /// and Portuguese.
 const MONTHS: &[(&str, u32)] = &[
-    ("january", 1), ("jan", 1), ("januar", 1), ("jänner", 1), ("janvier", 1), ("enero", 1), ("gennaio", 1), ("januari", 1), ("janeiro", 1),
-    ("february", 2), ("feb", 2), ("februar", 2), ("février", 2), ("fevrier", 2), ("févr", 2), ("febrero", 2), ("febbraio", 2), ("februari", 2), ("fevereiro", 2),
-    ("march", 3), ("mar", 3), ("märz", 3), ("maerz", 3), ("mars", 3), ("marzo", 3), ("maart", 3), ("março", 3), ("marco", 3),
-    ("april", 4), ("apr", 4), ("avril", 4), ("abril", 4), ("aprile", 4),
-    ("may", 5), ("mai", 5), ("mayo", 5), ("maggio", 5), ("mei", 5), ("maio", 5),
-    ("june", 6), ("jun", 6), ("juni", 6), ("juin", 6), ("junio", 6), ("giugno", 6), ("junho", 6),
-    ("july", 7), ("jul", 7), ("juli", 7), ("juillet", 7), ("julio", 7), ("luglio", 7), ("julho", 7),
-    ("august", 8), ("aug", 8), ("août", 8), ("aout", 8), ("agosto", 8), ("augustus", 8),
-    ("september", 9), ("sep", 9), ("sept", 9), ("septembre", 9), ("septiembre", 9), ("setiembre", 9), ("settembre", 9), ("setembro", 9),
-    ("october", 10), ("oct", 10), ("oktober", 10), ("okt", 10), ("octobre", 10), ("octubre", 10), ("ottobre", 10), ("outubro", 10),
-    ("november", 11), ("nov", 11), ("novembre", 11), ("noviembre", 11), ("novembro", 11),
-    ("december", 12), ("dec", 12), ("dezember", 12), ("dez", 12), ("décembre", 12), ("decembre", 12), ("diciembre", 12), ("dicembre", 12), ("dezembro", 12),
+    ("january", 1),
+    ("jan", 1),
+    ("januar", 1),
+    ("jänner", 1),
+    ("janvier", 1),
+    ("enero", 1),
+    ("gennaio", 1),
+    ("januari", 1),
+    ("janeiro", 1),
+    ("february", 2),
+    ("feb", 2),
+    ("februar", 2),
+    ("février", 2),
+    ("fevrier", 2),
+    ("févr", 2),
+    ("febrero", 2),
+    ("febbraio", 2),
+    ("februari", 2),
+    ("fevereiro", 2),
+    ("march", 3),
+    ("mar", 3),
+    ("märz", 3),
+    ("maerz", 3),
+    ("mars", 3),
+    ("marzo", 3),
+    ("maart", 3),
+    ("março", 3),
+    ("marco", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("avril", 4),
+    ("abril", 4),
+    ("aprile", 4),
+    ("may", 5),
+    ("mai", 5),
+    ("mayo", 5),
+    ("maggio", 5),
+    ("mei", 5),
+    ("maio", 5),
+    ("june", 6),
+    ("jun", 6),
+    ("juni", 6),
+    ("juin", 6),
+    ("junio", 6),
+    ("giugno", 6),
+    ("junho", 6),
+    ("july", 7),
+    ("jul", 7),
+    ("juli", 7),
+    ("juillet", 7),
+    ("julio", 7),
+    ("luglio", 7),
+    ("julho", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("août", 8),
+    ("aout", 8),
+    ("agosto", 8),
+    ("augustus", 8),
+    ("september", 9),
+    ("sep", 9),
+    ("sept", 9),
+    ("septembre", 9),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("settembre", 9),
+    ("setembro", 9),
+    ("october", 10),
+    ("oct", 10),
+    ("oktober", 10),
+    ("okt", 10),
+    ("octobre", 10),
+    ("octubre", 10),
+    ("ottobre", 10),
+    ("outubro", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("novembre", 11),
+    ("noviembre", 11),
+    ("novembro", 11),
+    ("december", 12),
+    ("dec", 12),
+    ("dezember", 12),
+    ("dez", 12),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("diciembre", 12),
+    ("dicembre", 12),
+    ("dezembro", 12),
 ];
 
 fn month_alternation() -> String {
@@ -80,17 +157,10 @@ pub fn find_dates(text: &str, month_first: bool, anchor: NaiveDate) -> Vec<Found
             let dotted = caps.name("sep").is_some_and(|s| s.as_str() == ".");
             match (a, b) {
                 (Some(a), Some(b)) => {
-                    let (month, day) = if dotted {
-                        (b, a)
-                    } else if a > 12 {
-                        (b, a)
-                    } else if b > 12 {
-                        (a, b)
-                    } else if month_first {
-                        (a, b)
-                    } else {
-                        (b, a)
-                    };
+                    // Dotted dates are day-first everywhere; a number above 12 can
+                    // only be the day; otherwise the country decides.
+                    let day_first = dotted || a > 12 || (b <= 12 && !month_first);
+                    let (month, day) = if day_first { (b, a) } else { (a, b) };
                     ymd(year, Some(month), Some(day))
                 }
                 _ => None,

@@ -61,7 +61,8 @@ static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
             within\s+{n}\s+(?:business\s+|working\s+|calendar\s+)?(?:days?|hours?|weeks?)(?:\s+(?:of|from|after)\s+(?:receipt|the\s+date|service)(?:\s+of\s+this\s+(?:letter|request|order|subpoena))?)?
             |(?:innerhalb|binnen)\s+(?:von\s+)?{n}\s+(?:werk|arbeits|kalender)?(?:tagen|tage|stunden|wochen)(?:\s+nach\s+(?:erhalt|zugang|zustellung))?
             |(?:dans\s+un\s+délai\s+de|sous|sous\s+un\s+délai\s+de)\s+{n}\s+(?:jours|heures|semaines)(?:\s+(?:ouvrés|ouvrables|calendaires))?(?:\s+à\s+compter\s+de\s+(?:la\s+)?(?:réception|présente))?
-            |(?:en\s+un\s+plazo\s+(?:máximo\s+)?de|dentro\s+de\s+(?:los\s+)?(?:próximos\s+)?)\s*{n}\s+(?:días|horas|semanas)(?:\s+(?:hábiles|naturales))?
+            |(?:plazo|prazo)\s*:\s*{n}\s+(?:días|dias|horas)(?:\s+(?:hábiles|naturales|úteis))?
+            |(?:(?:en|con)\s+un\s+plazo\s+(?:máximo\s+)?de|dentro\s+de\s+(?:los\s+)?(?:próximos\s+)?)\s*{n}\s+(?:días|horas|semanas)(?:\s+(?:hábiles|naturales))?
             |entro\s+{n}\s+(?:giorni|ore|settimane)(?:\s+(?:lavorativi|dalla\s+ricezione|dal\s+ricevimento))?
             |binnen\s+{n}\s+(?:werk)?(?:dagen|uur|weken)(?:\s+na\s+ontvangst)?
             |(?:no\s+prazo\s+(?:máximo\s+)?de|dentro\s+de|em)\s+{n}\s+(?:dias|horas|semanas)(?:\s+úteis)?
@@ -135,7 +136,12 @@ fn range_starts_here(text: &str, found: &FoundDate) -> bool {
     let after = text.get(found.range.end..).unwrap_or("");
     let next = after.get(..after.len().min(12)).unwrap_or("");
     let next = next.trim_start();
-    next.starts_with('-') && after.trim_start().trim_start_matches('-').trim_start().starts_with(|c: char| c.is_ascii_digit())
+    next.starts_with('-')
+        && after
+            .trim_start()
+            .trim_start_matches('-')
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// The last `n` bytes of `s` (on a character boundary), not reaching back over a
@@ -167,10 +173,22 @@ mod tests {
 
     #[test]
     fn cues_make_deadlines() {
-        assert_eq!(one("Please respond no later than March 3, 2026.", true), Some(d(2026, 3, 3)));
-        assert_eq!(one("Antwort bitte bis zum 15.04.2026.", false), Some(d(2026, 4, 15)));
-        assert_eq!(one("au plus tard le 2 mai 2026", false), Some(d(2026, 5, 2)));
-        assert_eq!(one("antes del 30 de abril de 2026", false), Some(d(2026, 4, 30)));
+        assert_eq!(
+            one("Please respond no later than March 3, 2026.", true),
+            Some(d(2026, 3, 3))
+        );
+        assert_eq!(
+            one("Antwort bitte bis zum 15.04.2026.", false),
+            Some(d(2026, 4, 15))
+        );
+        assert_eq!(
+            one("au plus tard le 2 mai 2026", false),
+            Some(d(2026, 5, 2))
+        );
+        assert_eq!(
+            one("antes del 30 de abril de 2026", false),
+            Some(d(2026, 4, 30))
+        );
         assert_eq!(one("uiterlijk 12 mei 2026", false), Some(d(2026, 5, 12)));
         assert_eq!(one("entro il 30 aprile 2026", false), Some(d(2026, 4, 30)));
     }
@@ -180,7 +198,10 @@ mod tests {
         assert_eq!(one("Berlin, den 12.03.2026", false), None);
         assert_eq!(one("Dated: March 1, 2026", true), None);
         assert_eq!(
-            one("records from January 1, 2025 to December 31, 2025 by March 3, 2026", true),
+            one(
+                "records from January 1, 2025 to December 31, 2025 by March 3, 2026",
+                true
+            ),
             Some(d(2026, 3, 3))
         );
         assert_eq!(one("Daten vom 01.01.2025 bis 31.12.2025", false), None);
@@ -191,8 +212,14 @@ mod tests {
     fn new_text_wins_and_relative_is_text() {
         let texts = Texts {
             pieces: vec![
-                Piece { layer: Layer::NewBody, text: "Extended: please reply by March 20, 2026.".into() },
-                Piece { layer: Layer::Quoted, text: "Reply by March 3, 2026.".into() },
+                Piece {
+                    layer: Layer::NewBody,
+                    text: "Extended: please reply by March 20, 2026.".into(),
+                },
+                Piece {
+                    layer: Layer::Quoted,
+                    text: "Reply by March 3, 2026.".into(),
+                },
             ],
         };
         assert_eq!(find(&texts, true, d(2026, 2, 1)).date, Some(d(2026, 3, 20)));
@@ -204,7 +231,10 @@ mod tests {
         };
         assert_eq!(
             find(&texts, true, d(2026, 2, 1)),
-            Deadline { date: None, text: Some("within 10 business days".into()) }
+            Deadline {
+                date: None,
+                text: Some("within 10 business days".into())
+            }
         );
     }
 }

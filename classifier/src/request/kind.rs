@@ -25,37 +25,113 @@ static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
     use RequestKind::*;
     vec![
         // Subpoenas and their foreign equivalents.
-        cue(Subpoena, 10.0, r"grand\s+jury\s+subpoena|administrative\s+subpoena|subpoena\s+duces\s+tecum|civil\s+investigative\s+demand"),
+        cue(
+            Subpoena,
+            10.0,
+            r"grand\s+jury\s+subpoena|administrative\s+subpoena|subpoena\s+duces\s+tecum|civil\s+investigative\s+demand",
+        ),
         cue(Subpoena, 7.0, r"subpoena|summons"),
-        cue(Subpoena, 9.0, r"réquisition\s+judiciaire|réquisitions?\s+(?:aux\s+fins|sur\s+le\s+fondement|en\s+application)"),
+        cue(
+            Subpoena,
+            9.0,
+            r"réquisition\s+judiciaire|réquisitions?\s+(?:aux\s+fins|sur\s+le\s+fondement|en\s+application)",
+        ),
         cue(Subpoena, 7.0, r"réquisitions?\b"),
-        cue(Subpoena, 9.0, r"vordering\s+(?:tot\s+)?(?:het\s+)?(?:verstrekk|uitlever)\w*|vordering\s+(?:ex\s+)?(?:artikel|art\.)\s*126"),
+        cue(
+            Subpoena,
+            9.0,
+            r"vordering\s+(?:tot\s+)?(?:het\s+)?(?:verstrekk|uitlever)\w*|vordering\s+(?:ex\s+)?(?:artikel|art\.)\s*126",
+        ),
         cue(Subpoena, 7.0, r"vordering\b"),
-        cue(Subpoena, 8.0, r"ordine\s+di\s+esibizione|richiesta\s+di\s+esibizione"),
-        cue(Subpoena, 8.0, r"requerimiento\s+judicial|mandamiento\s+judicial"),
+        cue(
+            Subpoena,
+            8.0,
+            r"ordine\s+di\s+esibizione|richiesta\s+di\s+esibizione",
+        ),
+        cue(
+            Subpoena,
+            8.0,
+            r"requerimiento\s+judicial|mandamiento\s+judicial",
+        ),
         cue(Subpoena, 8.0, r"notificação\s+judicial|intimação"),
         cue(Subpoena, 8.0, r"herausgabeverlangen|herausgabeersuchen"),
         // Court orders.
-        cue(CourtOrder, 10.0, r"2703\s*\(\s*d\s*\)|production\s+order|court\s+order|order\s+of\s+the\s+court|gerichtlicher\s+beschluss|richterlicher\s+beschluss"),
-        cue(CourtOrder, 8.0, r"beschluss\b|ordonnance\b|auto\s+judicial|orden\s+judicial|decreto\s+(?:di|del)\s+(?:giudice|gip|tribunale)|ordinanza\b|rechterlijk\s+bevel|beschikking\b|despacho\s+judicial|ordem\s+judicial|mandado\s+judicial"),
-        cue(CourtOrder, 5.0, r"(?:it\s+is\s+(?:hereby\s+)?ordered|wird\s+angeordnet|ordonnons|se\s+acuerda|si\s+ordina|wordt\s+bevolen|determino)"),
+        cue(
+            CourtOrder,
+            10.0,
+            r"2703\s*\(\s*d\s*\)|production\s+order|court\s+order|order\s+of\s+the\s+court|gerichtlicher\s+beschluss|richterlicher\s+beschluss",
+        ),
+        cue(
+            CourtOrder,
+            8.0,
+            r"beschluss\b|ordonnance\b|auto\s+judicial|orden\s+judicial|decreto\s+(?:di|del)\s+(?:giudice|gip|tribunale)|ordinanza\b|rechterlijk\s+bevel|beschikking\b|despacho\s+judicial|ordem\s+judicial|mandado\s+judicial",
+        ),
+        cue(
+            CourtOrder,
+            5.0,
+            r"(?:it\s+is\s+(?:hereby\s+)?ordered|wird\s+angeordnet|ordonnons|se\s+acuerda|si\s+ordina|wordt\s+bevolen|determino)",
+        ),
         // Search warrants.
-        cue(SearchWarrant, 11.0, r"search\s+(?:and\s+seizure\s+)?warrant|durchsuchungsbeschluss|durchsuchungsanordnung|mandat\s+de\s+perquisition|ordonnance\s+de\s+perquisition|orden\s+de\s+(?:entrada\s+y\s+)?registro|decreto\s+di\s+perquisizione|huiszoekingsbevel|bevel\s+tot\s+doorzoeking|mandado\s+de\s+busca"),
+        cue(
+            SearchWarrant,
+            11.0,
+            r"search\s+(?:and\s+seizure\s+)?warrant|durchsuchungsbeschluss|durchsuchungsanordnung|mandat\s+de\s+perquisition|ordonnance\s+de\s+perquisition|orden\s+de\s+(?:entrada\s+y\s+)?registro|decreto\s+di\s+perquisizione|huiszoekingsbevel|bevel\s+tot\s+doorzoeking|mandado\s+de\s+busca",
+        ),
         // Preservation.
-        cue(PreservationRequest, 10.0, r"2703\s*\(\s*f\s*\)|preservation\s+(?:request|letter|order|notice)|request\s+(?:for|to)\s+preserv\w*|sicherungsanordnung|sicherung\s+(?:von|der)\s+(?:daten|bestandsdaten|verkehrsdaten|kontodaten)|datensicherung|demande\s+de\s+conservation|conservation\s+(?:des|de)\s+(?:données|donnees)|conservación\s+de\s+(?:los\s+)?datos|preservación\s+de\s+(?:los\s+)?datos|conservazione\s+(?:dei|di)\s+dati|bewaring\s+van\s+(?:de\s+)?gegevens|bevriezing\s+van\s+(?:de\s+)?gegevens|gegevens\s+(?:te\s+)?bewaren|preservação\s+(?:de|dos)\s+dados|conservação\s+(?:de|dos)\s+dados"),
-        cue(PreservationRequest, 5.0, r"preserve|preservation|zu\s+sichern|sichern\s+sie|conserver|conservar|conservare|bewaren|preservar"),
+        cue(
+            PreservationRequest,
+            10.0,
+            r"2703\s*\(\s*f\s*\)|preservation\s+(?:request|letter|order|notice)|request\s+(?:for|to)\s+preserv\w*|sicherungsanordnung|sicherung\s+(?:von|der)\s+(?:daten|bestandsdaten|verkehrsdaten|kontodaten)|datensicherung|demande\s+de\s+conservation|conservation\s+(?:des|de)\s+(?:données|donnees)|conservación\s+de\s+(?:los\s+)?datos|preservación\s+de\s+(?:los\s+)?datos|conservazione\s+(?:dei|di)\s+dati|bewaring\s+van\s+(?:de\s+)?gegevens|bevriezing\s+van\s+(?:de\s+)?gegevens|gegevens\s+(?:te\s+)?bewaren|preservação\s+(?:de|dos)\s+dados|conservação\s+(?:de|dos)\s+dados",
+        ),
+        cue(
+            PreservationRequest,
+            5.0,
+            r"preserve|preservation|zu\s+sichern|sichern\s+sie|conserver|conservar|conservare|bewaren|preservar",
+        ),
         // Emergencies.
-        cue(EmergencyDisclosure, 12.0, r"emergency\s+(?:disclosure|data)\s+request|emergency\s+disclosure|demande\s+(?:urgente\s+)?de\s+divulgation\s+d['’]urgence|notfall-?(?:auskunfts)?ersuchen|solicitud\s+de\s+divulgación\s+de\s+emergencia"),
-        cue(EmergencyDisclosure, 9.0, r"emergency\s+request|\bEDR\b|imminent\s+(?:danger|threat|risk)|threat\s+to\s+(?:human\s+)?life|risk\s+to\s+life|danger\s+of\s+death|2702\s*\(\s*[bc]\s*\)|gefahr\s+für\s+(?:leib\s+(?:und|oder)\s+leben|das\s+leben)|lebensgefahr|danger\s+(?:imminent|de\s+mort)|urgence\s+vitale|péril\s+imminent|peligro\s+(?:inminente|para\s+la\s+vida)|riesgo\s+(?:inminente|para\s+la\s+vida)|pericolo\s+(?:di\s+vita|imminente|per\s+la\s+vita)|levensgevaar|acuut\s+(?:gevaar|levensgevaar)|perigo\s+(?:iminente|de\s+vida|para\s+a\s+vida)|risco\s+de\s+vida"),
-        cue(EmergencyDisclosure, 5.0, r"kidnapp\w*|abducted|suicid\w*|entführ\w*|enlèvement|secuestrad\w*|rapit\w*|ontvoer\w*|raptad\w*"),
+        cue(
+            EmergencyDisclosure,
+            12.0,
+            r"emergency\s+(?:disclosure|data)\s+request|emergency\s+disclosure|demande\s+(?:urgente\s+)?de\s+divulgation\s+d['’]urgence|notfall-?(?:auskunfts)?ersuchen|solicitud\s+de\s+divulgación\s+de\s+emergencia",
+        ),
+        cue(
+            EmergencyDisclosure,
+            9.0,
+            r"emergency\s+request|\bEDR\b|imminent\s+(?:danger|threat|risk)|threat\s+to\s+(?:human\s+)?life|risk\s+to\s+life|danger\s+of\s+death|2702\s*\(\s*[bc]\s*\)|gefahr\s+für\s+(?:leib\s+(?:und|oder)\s+leben|das\s+leben)|lebensgefahr|danger\s+(?:imminent|de\s+mort)|urgence\s+vitale|péril\s+imminent|peligro\s+(?:inminente|para\s+la\s+vida)|riesgo\s+(?:inminente|para\s+la\s+vida)|pericolo\s+(?:di\s+vita|imminente|per\s+la\s+vita)|levensgevaar|acuut\s+(?:gevaar|levensgevaar)|perigo\s+(?:iminente|de\s+vida|para\s+a\s+vida)|risco\s+de\s+vida",
+        ),
+        cue(
+            EmergencyDisclosure,
+            5.0,
+            r"kidnapp\w*|abducted|suicid\w*|entführ\w*|enlèvement|secuestrad\w*|rapit\w*|ontvoer\w*|raptad\w*",
+        ),
         // Freezing, holding, seizing funds.
-        cue(FreezeRequest, 10.0, r"freeze\s+(?:request|order|letter)|(?:freeze|hold|block|restrain|seize)\s+(?:all\s+)?(?:the\s+)?(?:funds|assets|account|accounts|wallet|wallets|balances?)|seizure\s+warrant|restraint\s+order|vermögensarrest|arrestbeschluss|einfrieren|kontosperre|sperrung\s+(?:des|der)\s+(?:kontos?|guthabens?|wallets?|vermögenswerte)|gel\s+des\s+(?:avoirs|fonds|actifs|comptes?)|geler\s+(?:les|le|la)|blocage\s+des\s+(?:fonds|avoirs|actifs|comptes?)|saisie\s+pénale|bloqueo\s+de\s+(?:los\s+)?(?:fondos|activos|cuentas?|saldos?)|congelación\s+de|embargo\s+preventivo|sequestro\s+preventivo|blocco\s+(?:dei|di|del)\s+(?:fondi|conti|conto|beni|wallet)|congelamento\s+(?:dei|di|del|dos|de)|conservatoir\s+beslag|beslag(?:legging)?\s+op|bevriezen\s+van\s+(?:de\s+)?(?:tegoeden|rekening|wallet)|blokkeren\s+van|bloqueio\s+(?:de|dos|das)\s+(?:fundos|ativos|contas?|saldos?)|arresto\s+preventivo|apreensão\s+de"),
-        cue(FreezeRequest, 6.0, r"freeze|freezing|frozen|sperren|beschlagnahme|geler|bloquear|congelar|congelare|bevriezen|bloquear|congelamento"),
+        cue(
+            FreezeRequest,
+            10.0,
+            r"freeze\s+(?:request|order|letter)|(?:freeze|hold|block|restrain|seize)\s+(?:all\s+)?(?:the\s+)?(?:funds|assets|account|accounts|wallet|wallets|balances?)|seizure\s+warrant|restraint\s+order|vermögensarrest|arrestbeschluss|einfrieren|einzufrieren|kontosperre|sperrung\s+(?:des|der)\s+(?:kontos?|guthabens?|wallets?|vermögenswerte)|gel\s+des\s+(?:avoirs|fonds|actifs|comptes?)|geler\s+(?:les|le|la)|blocage\s+des\s+(?:fonds|avoirs|actifs|comptes?)|saisie\s+pénale|bloqueo\s+de\s+(?:los\s+)?(?:fondos|activos|cuentas?|saldos?)|congelación\s+de|embargo\s+preventivo|sequestro\s+preventivo|blocco\s+(?:dei|di|del)\s+(?:fondi|conti|conto|beni|wallet)|congelamento\s+(?:dei|di|del|dos|de)|conservatoir\s+beslag|beslag(?:legging)?\s+op|bevriezen\s+van\s+(?:de\s+)?(?:tegoeden|rekening|wallet)|blokkeren\s+van|bloqueio\s+(?:de|dos|das)\s+(?:fundos|ativos|contas?|saldos?)|arresto\s+preventivo|apreensão\s+de",
+        ),
+        cue(
+            FreezeRequest,
+            6.0,
+            r"freeze|freezing|frozen|sperren|beschlagnahme|geler|bloquear|congelar|congelare|bevriezen|bloquear|congelamento",
+        ),
         // Requests for information.
-        cue(InformationRequest, 8.0, r"request\s+for\s+information|information\s+request|voluntary\s+disclosure|auskunftsersuchen|auskunftsverlangen|bitte\s+um\s+auskunft|demande\s+d['’]informations?|demande\s+de\s+renseignements|solicitud\s+de\s+información|requerimiento\s+de\s+información|richiesta\s+di\s+informazioni|verzoek\s+om\s+(?:informatie|inlichtingen)|informatieverzoek|pedido\s+de\s+informa(?:ção|ções)|solicitação\s+de\s+informa(?:ção|ções)"),
-        cue(InformationRequest, 4.0, r"auskunft|renseignements|informazioni|inlichtingen|subscriber\s+information|kyc\s+information"),
+        cue(
+            InformationRequest,
+            8.0,
+            r"request\s+for\s+information|information\s+request|voluntary\s+disclosure|auskunftsersuchen|auskunftsverlangen|bitte\s+um\s+auskunft|demande\s+d['’]informations?|demande\s+de\s+renseignements|solicitud\s+de\s+información|requerimiento\s+de\s+información|richiesta\s+di\s+informazioni|verzoek\s+om\s+(?:informatie|inlichtingen)|informatieverzoek|pedido\s+de\s+informa(?:ção|ções)|solicitação\s+de\s+informa(?:ção|ções)",
+        ),
+        cue(
+            InformationRequest,
+            4.0,
+            r"auskunft|renseignements|informazioni|inlichtingen|subscriber\s+information|kyc\s+information",
+        ),
         // Mutual legal assistance.
-        cue(Mlat, 11.0, r"mutual\s+legal\s+assistance|\bMLAT?\b|letters?\s+rogatory|rechtshilfe\w*|commission\s+rogatoire|entraide\s+(?:pénale|judiciaire)\s+internationale|comisión\s+rogatoria|asistencia\s+(?:jurídica|judicial)\s+mutua|rogatoria\s+internazionale|assistenza\s+giudiziaria|rechtshulpverzoek|rechtshulp|auxílio\s+judiciário\s+mútuo|carta\s+rogatória|european\s+investigation\s+order|europäische\s+ermittlungsanordnung|décision\s+d['’]enquête\s+européenne|orden\s+europea\s+de\s+investigación|ordine\s+europeo\s+di\s+indagine|europees\s+onderzoeksbevel|decisão\s+europeia\s+de\s+investigação"),
+        cue(
+            Mlat,
+            11.0,
+            r"mutual\s+legal\s+assistance|\bMLAT?\b|letters?\s+rogatory|rechtshilfe\w*|commission\s+rogatoire|entraide\s+(?:pénale|judiciaire)\s+internationale|comisión\s+rogatoria|asistencia\s+(?:jurídica|judicial)\s+mutua|rogatoria\s+internazionale|assistenza\s+giudiziaria|rechtshulpverzoek|rechtshulp|auxílio\s+judiciário\s+mútuo|carta\s+rogatória|european\s+investigation\s+order|europäische\s+ermittlungsanordnung|décision\s+d['’]enquête\s+européenne|orden\s+europea\s+de\s+investigación|ordine\s+europeo\s+di\s+indagine|europees\s+onderzoeksbevel|decisão\s+europeia\s+de\s+investigação",
+        ),
     ]
 });
 
@@ -86,7 +162,7 @@ static FUTURE: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap_or_else(|e| panic!("future regex: {e}"))
 });
 static PENDING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:pending|awaiting|until\s+(?:we|you)\s+(?:obtain|receive|serve)|in\s+anticipation\s+of|bis\s+zur?\s+(?:vorlage|zustellung)|dans\s+l['’]attente\s+d|en\s+espera\s+de|in\s+attesa\s+d|in\s+afwachting\s+van|enquanto\s+aguard)\W+(?:\w+\W+){0,4}$")
+    Regex::new(r"(?i)(?:pending|awaiting|until\s+(?:we|you)\s+(?:obtain|receive|serve)|in\s+anticipation\s+of|bis\s+zur?\s+(?:vorlage|zustellung)|dans\s+l['’]attente\s+d|(?:en|a\s+la)\s+espera\s+de|in\s+attesa\s+d|in\s+afwachting\s+van|enquanto\s+aguard\w*)\W+(?:\w+\W+){0,4}$")
         .unwrap_or_else(|e| panic!("pending regex: {e}"))
 });
 
@@ -121,8 +197,14 @@ fn score_text(text: &str) -> [f32; 8] {
             continue;
         };
         for m in cue.re.find_iter(text) {
-            let after = text.get(m.end()..).map(|t| prefix_chars(t, 60)).unwrap_or("");
-            let before = text.get(..m.start()).map(|t| suffix_chars(t, 60)).unwrap_or("");
+            let after = text
+                .get(m.end()..)
+                .map(|t| prefix_chars(t, 60))
+                .unwrap_or("");
+            let before = text
+                .get(..m.start())
+                .map(|t| suffix_chars(t, 60))
+                .unwrap_or("");
             let weight = if FUTURE.is_match(after) || PENDING.is_match(before) {
                 cue.weight / 4.0
             } else {
@@ -196,9 +278,18 @@ mod tests {
     fn texts(subject: &str, body: &str, quoted: &str) -> Texts {
         Texts {
             pieces: vec![
-                Piece { layer: Layer::Subject, text: subject.into() },
-                Piece { layer: Layer::NewBody, text: body.into() },
-                Piece { layer: Layer::Quoted, text: quoted.into() },
+                Piece {
+                    layer: Layer::Subject,
+                    text: subject.into(),
+                },
+                Piece {
+                    layer: Layer::NewBody,
+                    text: body.into(),
+                },
+                Piece {
+                    layer: Layer::Quoted,
+                    text: quoted.into(),
+                },
             ],
         }
     }
@@ -212,10 +303,16 @@ mod tests {
             ("Beschluss des Amtsgerichts", RequestKind::CourtOrder),
             ("Auskunftsersuchen", RequestKind::InformationRequest),
             ("Solicitud de información", RequestKind::InformationRequest),
-            ("Richiesta di conservazione dei dati", RequestKind::PreservationRequest),
+            (
+                "Richiesta di conservazione dei dati",
+                RequestKind::PreservationRequest,
+            ),
             ("Pedido de bloqueio dos fundos", RequestKind::FreezeRequest),
             ("Rechtshulpverzoek", RequestKind::Mlat),
-            ("Emergency Disclosure Request", RequestKind::EmergencyDisclosure),
+            (
+                "Emergency Disclosure Request",
+                RequestKind::EmergencyDisclosure,
+            ),
         ] {
             assert_eq!(classify(&texts(subject, "", "")), kind, "{subject}");
         }
@@ -233,9 +330,17 @@ mod tests {
 
     #[test]
     fn follow_up_takes_the_quoted_kind_and_release_is_other() {
-        let t = texts("", "Any update on this?", "Please freeze the funds in wallet X.");
+        let t = texts(
+            "",
+            "Any update on this?",
+            "Please freeze the funds in wallet X.",
+        );
         assert_eq!(classify(&t), RequestKind::FreezeRequest);
-        let t = texts("", "You may release the hold on the account.", "freeze request");
+        let t = texts(
+            "",
+            "You may release the hold on the account.",
+            "freeze request",
+        );
         assert_eq!(classify(&t), RequestKind::Other);
     }
 }

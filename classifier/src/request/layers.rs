@@ -109,7 +109,10 @@ mod tests {
 
     #[test]
     fn reply_prefixes_are_removed() {
-        assert_eq!(REPLY_PREFIX.replace("RE: AW: Fwd: Subpoena", ""), "Subpoena");
+        assert_eq!(
+            REPLY_PREFIX.replace("RE: AW: Fwd: Subpoena", ""),
+            "Subpoena"
+        );
         assert_eq!(REPLY_PREFIX.replace("TR : Réquisition", ""), "Réquisition");
         assert_eq!(REPLY_PREFIX.replace("Reminder", ""), "Reminder");
     }

@@ -34,11 +34,7 @@ pub fn understand(
     let kind = kind::classify(&texts);
     let jurisdiction = jurisdiction::find(sender, directory, &texts);
     let anchor = message.date.unwrap_or(now).date_naive();
-    let deadline = deadline::find(
-        &texts,
-        dates::month_first(jurisdiction.as_deref()),
-        anchor,
-    );
+    let deadline = deadline::find(&texts, dates::month_first(jurisdiction.as_deref()), anchor);
     let urgent = kind == RequestKind::EmergencyDisclosure
         || texts
             .of_layers(&[Layer::Subject, Layer::NewBody, Layer::Attachment])

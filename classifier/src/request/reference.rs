@@ -12,7 +12,7 @@ const LABELS: &[&str] = &[
     r"(?:FBI|DEA|HSI|IRS(?:-CI)?|USSS|ATF|CBP|NCA|OIG|FinCEN|BKA|LKA)\s+(?:File|Case|Aktenzeichen)\s*(?:No\.?|Number|#|Nr\.?)",
     r"Grand\s+Jury\s+(?:No\.?|Number|#)|GJ\s+(?:No\.?|#)",
     r"(?:Criminal\s+)?Case\s+(?:No\.?|Number|#|ID)|Docket\s+(?:No\.?|Number)|Matter\s+(?:No\.?|Number)|Investigation\s+(?:No\.?|Number)|Subpoena\s+(?:No\.?|Number)|Crime\s+Reference(?:\s+Number)?|Incident\s+(?:No\.?|Number)|File\s+(?:No\.?|Number|#)",
-    r"Az\.?|Aktenzeichen|Geschäftszeichen|Gz\.|Tgb\.?-?Nr\.?|Vorgangs(?:nummer|-Nr\.?)|Ermittlungsverfahren\s+(?:Az\.?|Nr\.?)?",
+    r"Az\.?|Aktenzeichen|Geschäftszeichen|Geschäftszahl|GZ|Gz\.|Tgb\.?-?Nr\.?|Vorgangs(?:nummer|-Nr\.?)|Ermittlungsverfahren\s+(?:Az\.?|Nr\.?)?",
     r"Procédure\s+n\s?[°o]\.?|N\s?[°o]\s+de\s+(?:procédure|parquet|dossier)|PV\s+n\s?[°o]|Dossier\s+n\s?[°o]|N\s?[°o]\s+Parquet",
     r"Diligencias\s+(?:Previas|de\s+Investigación)(?:\s+(?:n\.?\s?[º°o]\.?|núm\.?))?|(?:N\.?\s?[º°]|Núm\.?|Número)\s+de\s+(?:procedimiento|expediente|atestado|diligencias)|Expediente(?:\s+n\.?\s?[º°o]\.?)?|Atestado(?:\s+n\.?\s?[º°o]\.?)?",
     r"Proc\.\s*pen\.\s*n\.?|Procedimento\s+penale\s+n\.?|R\.G\.N\.R\.\s+n\.?|RGNR\s+n\.?|Fascicolo\s+n\.?",
@@ -28,13 +28,14 @@ const GENERIC_FROM: usize = 9;
 
 /// A value is a run of tokens that starts with a token holding a digit; German files
 /// put a register between numbers ("123 Js 4567/25"), Italian ones end with a register.
-const VALUE: &str = r"[\p{L}\p{N}][\p{L}\p{N}\-/\.:_]*(?:[ ](?:[A-Z][a-zA-Z]{0,3}[ ])?\p{N}[\p{L}\p{N}\-/\.:_]*)*(?:[ ](?:R\.G\.N\.R\.|RGNR|R\.G\.))?";
+const VALUE: &str = r"[\p{L}\p{N}][\p{L}\p{N}\-/\.:_]*(?:[ ](?:[A-Z][a-zA-Z]{0,3}[ ]){0,2}\p{N}[\p{L}\p{N}\-/\.:_]*)*(?:[ ](?:R\.G\.N\.R\.|RGNR|R\.G\.))?";
 
 static REFERENCE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     LABELS
         .iter()
         .map(|label| {
-            let pattern = format!(r"(?P<label>\b(?i:{label}))(?P<sep>[ \t]*[:#]?[ \t]*)(?P<value>{VALUE})");
+            let pattern =
+                format!(r"(?P<label>\b(?i:{label}))(?P<sep>[ \t]*[:#]?[ \t]*)(?P<value>{VALUE})");
             Regex::new(&pattern).unwrap_or_else(|e| panic!("reference regex {label:?}: {e}"))
         })
         .collect()
@@ -88,7 +89,11 @@ pub fn find(texts: &Texts) -> Option<String> {
                     continue;
                 }
                 let label_ends_in_word = label.as_str().ends_with(|c: char| c.is_alphanumeric());
-                let glued = piece.text.get(label.end()..).and_then(|t| t.chars().next()).is_some_and(char::is_alphanumeric);
+                let glued = piece
+                    .text
+                    .get(label.end()..)
+                    .and_then(|t| t.chars().next())
+                    .is_some_and(char::is_alphanumeric);
                 if label_ends_in_word && glued {
                     continue;
                 }
@@ -124,19 +129,43 @@ mod tests {
 
     fn reference(text: &str) -> Option<String> {
         find(&Texts {
-            pieces: vec![Piece { layer: Layer::NewBody, text: text.into() }],
+            pieces: vec![Piece {
+                layer: Layer::NewBody,
+                text: text.into(),
+            }],
         })
     }
 
     #[test]
     fn labels_in_several_languages() {
-        assert_eq!(reference("FBI File No. 305A-WF-3318902 regarding").as_deref(), Some("FBI File No. 305A-WF-3318902"));
-        assert_eq!(reference("Case No. 2:26-mj-00123. Please").as_deref(), Some("Case No. 2:26-mj-00123"));
-        assert_eq!(reference("Az.: 123 Js 4567/25 Sehr geehrte").as_deref(), Some("Az.: 123 Js 4567/25"));
-        assert_eq!(reference("Procédure n° 2026/00123 du parquet").as_deref(), Some("Procédure n° 2026/00123"));
-        assert_eq!(reference("Proc. pen. n. 12345/2025 R.G.N.R. Oggetto").as_deref(), Some("Proc. pen. n. 12345/2025 R.G.N.R."));
-        assert_eq!(reference("Parketnummer 10/123456-26\n").as_deref(), Some("Parketnummer 10/123456-26"));
-        assert_eq!(reference("NUIPC 123/26.4JALSB\n").as_deref(), Some("NUIPC 123/26.4JALSB"));
+        assert_eq!(
+            reference("FBI File No. 305A-WF-3318902 regarding").as_deref(),
+            Some("FBI File No. 305A-WF-3318902")
+        );
+        assert_eq!(
+            reference("Case No. 2:26-mj-00123. Please").as_deref(),
+            Some("Case No. 2:26-mj-00123")
+        );
+        assert_eq!(
+            reference("Az.: 123 Js 4567/25 Sehr geehrte").as_deref(),
+            Some("Az.: 123 Js 4567/25")
+        );
+        assert_eq!(
+            reference("Procédure n° 2026/00123 du parquet").as_deref(),
+            Some("Procédure n° 2026/00123")
+        );
+        assert_eq!(
+            reference("Proc. pen. n. 12345/2025 R.G.N.R. Oggetto").as_deref(),
+            Some("Proc. pen. n. 12345/2025 R.G.N.R.")
+        );
+        assert_eq!(
+            reference("Parketnummer 10/123456-26\n").as_deref(),
+            Some("Parketnummer 10/123456-26")
+        );
+        assert_eq!(
+            reference("NUIPC 123/26.4JALSB\n").as_deref(),
+            Some("NUIPC 123/26.4JALSB")
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 static URGENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:urgent|urgently|urgency|asap|as\s+soon\s+as\s+possible|immediately|time[\s-]sensitive|without\s+delay|high\s+priority|dringend|dringlich|eilt|eilig|eilsache|sofort|unverzüglich|urgence|urgente?s?|immédiatement|sans\s+délai|de\s+toute\s+urgencia|urgencia|inmediato|inmediatamente|de\s+inmediato|sin\s+demora|urgenza|urgentissimo|immediatamente|subito|senza\s+indugio|spoed|spoedeisend|dringende?|onmiddellijk|onverwijld|urgência|imediatamente|com\s+a\s+máxima\s+urgência|sem\s+demora)\b",
+        r"(?i)\b(?:urgent|urgently|urgency|asap|as\s+soon\s+as\s+possible|immediately|time[\s-]sensitive|without\s+delay|high\s+priority|dringend|dringlich|eilt|eilig|eilsache|sofort|unverzüglich|urgence|urgente?s?|immédiatement|sans\s+délai|de\s+toute\s+urgencia|urgencia|inmediato|inmediatamente|de\s+inmediato|sin\s+demora|urgenza|urgentissim[oaie]|al\s+più\s+presto|quanto\s+prima|so\s+schnell\s+wie\s+möglich|umgehend|dans\s+les\s+meilleurs\s+délais|dès\s+que\s+possible|lo\s+antes\s+posible|a\s+la\s+mayor\s+brevedad|zo\s+spoedig\s+mogelijk|zo\s+snel\s+mogelijk|o\s+mais\s+rapidamente\s+possível|com\s+a\s+maior\s+brevidade|immediatamente|subito|senza\s+indugio|spoed|spoedeisend|dringende?|onmiddellijk|onverwijld|urgência|imediatamente|com\s+a\s+máxima\s+urgência|sem\s+demora)\b",
     )
     .unwrap_or_else(|e| panic!("urgency regex: {e}"))
 });
@@ -23,9 +23,11 @@ static NOT_URGENT: LazyLock<Regex> = LazyLock::new(|| {
 /// True when the text asks for urgency.
 pub fn says_urgent(text: &str) -> bool {
     let negated: Vec<_> = NOT_URGENT.find_iter(text).map(|m| m.range()).collect();
-    URGENT
-        .find_iter(text)
-        .any(|m| !negated.iter().any(|n| n.start <= m.start() && m.end() <= n.end))
+    URGENT.find_iter(text).any(|m| {
+        !negated
+            .iter()
+            .any(|n| n.start <= m.start() && m.end() <= n.end)
+    })
 }
 
 #[cfg(test)]

@@ -151,8 +151,10 @@ mod tests {
         );
         // A v1 program with a bech32 (not bech32m) checksum is invalid under BIP-350.
         assert!(
-            segwit_address("bc1pw508d6qejxtdg4y5r3zarvary0c5xw7kw508d6qejxtdg4y5r3zarvary0c5xw7k7grplx")
-                .is_none()
+            segwit_address(
+                "bc1pw508d6qejxtdg4y5r3zarvary0c5xw7kw508d6qejxtdg4y5r3zarvary0c5xw7k7grplx"
+            )
+            .is_none()
         );
         assert!(segwit_address("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5").is_none());
     }
@@ -172,7 +174,10 @@ mod tests {
             eth_address("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"),
             Err(EthError::BadChecksum)
         );
-        assert_eq!(eth_address("0x5aAeb6053F3E94C9b9A09f3366"), Err(EthError::Malformed));
+        assert_eq!(
+            eth_address("0x5aAeb6053F3E94C9b9A09f3366"),
+            Err(EthError::Malformed)
+        );
     }
 
     #[test]
@@ -185,6 +190,8 @@ mod tests {
         assert!(tx_hash(
             "0x5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060"
         ));
-        assert!(!tx_hash("5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b2206"));
+        assert!(!tx_hash(
+            "5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b2206"
+        ));
     }
 }

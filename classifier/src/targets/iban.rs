@@ -63,7 +63,8 @@ pub fn valid(compact: &str) -> bool {
     else {
         return false;
     };
-    if !country.bytes().all(|b| b.is_ascii_uppercase()) || !check.bytes().all(|b| b.is_ascii_digit())
+    if !country.bytes().all(|b| b.is_ascii_uppercase())
+        || !check.bytes().all(|b| b.is_ascii_digit())
     {
         return false;
     }

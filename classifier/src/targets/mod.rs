@@ -193,7 +193,7 @@ impl Exclusions {
         if candidate.kind != "email" {
             return false;
         }
-        if self.addresses.iter().any(|a| *a == candidate.value) {
+        if self.addresses.contains(&candidate.value) {
             return true;
         }
         let domain = candidate

@@ -97,20 +97,47 @@ mod tests {
 
     #[test]
     fn international_forms() {
-        assert_eq!(to_e164("+49 (0)151 2345 6789", None).as_deref(), Some("+4915123456789"));
-        assert_eq!(to_e164("0033 6 12 34 56 78", None).as_deref(), Some("+33612345678"));
-        assert_eq!(to_e164("+1 (202) 555-0143", Some("DE")).as_deref(), Some("+12025550143"));
+        assert_eq!(
+            to_e164("+49 (0)151 2345 6789", None).as_deref(),
+            Some("+4915123456789")
+        );
+        assert_eq!(
+            to_e164("0033 6 12 34 56 78", None).as_deref(),
+            Some("+33612345678")
+        );
+        assert_eq!(
+            to_e164("+1 (202) 555-0143", Some("DE")).as_deref(),
+            Some("+12025550143")
+        );
         assert_eq!(to_e164("+12", None), None);
     }
 
     #[test]
     fn national_forms_by_country() {
-        assert_eq!(to_e164("0151 23456789", Some("DE")).as_deref(), Some("+4915123456789"));
-        assert_eq!(to_e164("06 12 34 56 78", Some("FR")).as_deref(), Some("+33612345678"));
-        assert_eq!(to_e164("(202) 555-0143", Some("US")).as_deref(), Some("+12025550143"));
-        assert_eq!(to_e164("1-202-555-0143", Some("US")).as_deref(), Some("+12025550143"));
-        assert_eq!(to_e164("06 5432 1098", Some("IT")).as_deref(), Some("+390654321098"));
-        assert_eq!(to_e164("612 345 678", Some("ES")).as_deref(), Some("+34612345678"));
+        assert_eq!(
+            to_e164("0151 23456789", Some("DE")).as_deref(),
+            Some("+4915123456789")
+        );
+        assert_eq!(
+            to_e164("06 12 34 56 78", Some("FR")).as_deref(),
+            Some("+33612345678")
+        );
+        assert_eq!(
+            to_e164("(202) 555-0143", Some("US")).as_deref(),
+            Some("+12025550143")
+        );
+        assert_eq!(
+            to_e164("1-202-555-0143", Some("US")).as_deref(),
+            Some("+12025550143")
+        );
+        assert_eq!(
+            to_e164("06 5432 1098", Some("IT")).as_deref(),
+            Some("+390654321098")
+        );
+        assert_eq!(
+            to_e164("612 345 678", Some("ES")).as_deref(),
+            Some("+34612345678")
+        );
         assert_eq!(to_e164("0151 23456789", None), None);
     }
 }

@@ -35,8 +35,7 @@ fn re(pattern: &str) -> Regex {
 }
 
 static BASE58: LazyLock<Regex> = LazyLock::new(|| re(r"\b[13LMTr][1-9A-HJ-NP-Za-km-z]{24,34}\b"));
-static BECH32: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(?:bc|ltc)1[02-9ac-hj-np-z]{6,87}\b"));
+static BECH32: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(?:bc|ltc)1[02-9ac-hj-np-z]{6,87}\b"));
 static ETH: LazyLock<Regex> = LazyLock::new(|| re(r"\b0[xX][0-9a-fA-F]{40}\b"));
 static TX: LazyLock<Regex> = LazyLock::new(|| re(r"\b(?:0[xX])?[0-9a-fA-F]{64}\b"));
 static SOLANA: LazyLock<Regex> = LazyLock::new(|| re(r"\b[1-9A-HJ-NP-Za-km-z]{32,44}\b"));
@@ -51,8 +50,7 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static IPV4: LazyLock<Regex> = LazyLock::new(|| re(r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b"));
-static IPV6: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}"));
+static IPV6: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}"));
 static PHONE_INTERNATIONAL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:\+|\b00)[1-9][0-9 ()\-./\u{a0}]{6,22}[0-9]"));
 static PHONE_NATIONAL: LazyLock<Regex> =
@@ -65,7 +63,7 @@ static PHONE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 /// A line where the writer gives their own details, wherever it sits.
 static OWN_CONTACT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:fax|reach\s+me|contact\s+me|call\s+me|my\s+(?:direct\s+)?(?:line|number|phone|cell|mobile|e-?mail)|erreichen\s+sie\s+mich|mich\s+erreichen|me\s+joindre|me\s+contacter|contactarme|contattarmi|bereikbaar|contactar-me|contacte-me|durchwahl)\b",
+        r"(?i)\b(?:fax|reach\s+me|contact\s+me|call\s+me|my\s+(?:direct\s+)?(?:line|number|phone|cell|mobile|e-?mail)|erreichen\s+sie\s+mich|mich\s+erreichen|me\s+joindre|me\s+contacter|contactarme|contattarmi|bereikbaar|contactar-me|contacte-me|durchwahl|direct\s+(?:all\s+)?(?:future\s+)?(?:correspondence|communications?|productions?)|send\s+(?:all\s+)?(?:future\s+)?(?:correspondence|productions?))\b",
     )
 });
 
@@ -133,7 +131,11 @@ impl Scanner<'_> {
 
     /// The line around `at`, from its start to its end.
     fn line_of(&self, at: usize) -> &str {
-        let start = self.text.get(..at).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+        let start = self
+            .text
+            .get(..at)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |i| i + 1);
         let end = self
             .text
             .get(at..)
@@ -144,7 +146,11 @@ impl Scanner<'_> {
 
     /// The line up to `at`.
     fn line_before(&self, at: usize) -> &str {
-        let start = self.text.get(..at).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+        let start = self
+            .text
+            .get(..at)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |i| i + 1);
         self.text.get(start..at).unwrap_or("")
     }
 
@@ -269,7 +275,9 @@ impl Scanner<'_> {
         let text = self.text;
         for m in IPV4.find_iter(text) {
             let before = text.get(..m.start()).and_then(|t| t.chars().next_back());
-            let after = text.get(m.end()..).map(|t| t.chars().take(2).collect::<String>());
+            let after = text
+                .get(m.end()..)
+                .map(|t| t.chars().take(2).collect::<String>());
             let dotted_more = before == Some('.')
                 || after.as_deref().is_some_and(|a| {
                     a.starts_with('.') && a.chars().nth(1).is_some_and(|c| c.is_ascii_digit())
@@ -360,7 +368,10 @@ fn best_iban(written: &str) -> Option<(String, usize)> {
         }
     }
     // Unspaced IBANs run straight into nothing; spaced ones may have a 2-char last group.
-    let compact: String = written.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let compact: String = written
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
     let len = iban::country_length(compact.get(..2)?)?;
     let head = compact.get(..len)?;
     if iban::valid(head) {

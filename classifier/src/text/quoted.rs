@@ -164,7 +164,10 @@ fn drop_trailing_attribution(text: String) -> String {
         None
     };
     match cut {
-        Some(c) => lines.get(..c).map(|l| l.join("\n") + "\n").unwrap_or_default(),
+        Some(c) => lines
+            .get(..c)
+            .map(|l| l.join("\n") + "\n")
+            .unwrap_or_default(),
         None => text,
     }
 }
@@ -194,10 +197,22 @@ mod tests {
     #[test]
     fn outlook_blocks_in_several_languages() {
         for (body, header) in [
-            ("Neu.\n\nVon: Max <m@polizei.de>\nGesendet: Montag\nAn: x\nBetreff: y\n\nAlt.\n", "Von:"),
-            ("Nouveau.\n\nDe : Jean <j@interieur.gouv.fr>\nEnvoyé : lundi\nÀ : x\nObjet : y\n\nAncien.\n", "De :"),
-            ("New.\n-----Original Message-----\nFrom: a@b.gov\nSent: Monday\nSubject: s\n\nOld.\n", "From:"),
-            ("Nuevo.\n\nDe: Ana <a@policia.es>\nEnviado: lunes\nPara: x\nAsunto: y\n\nViejo.\n", "De:"),
+            (
+                "Neu.\n\nVon: Max <m@polizei.de>\nGesendet: Montag\nAn: x\nBetreff: y\n\nAlt.\n",
+                "Von:",
+            ),
+            (
+                "Nouveau.\n\nDe : Jean <j@interieur.gouv.fr>\nEnvoyé : lundi\nÀ : x\nObjet : y\n\nAncien.\n",
+                "De :",
+            ),
+            (
+                "New.\n-----Original Message-----\nFrom: a@b.gov\nSent: Monday\nSubject: s\n\nOld.\n",
+                "From:",
+            ),
+            (
+                "Nuevo.\n\nDe: Ana <a@policia.es>\nEnviado: lunes\nPara: x\nAsunto: y\n\nViejo.\n",
+                "De:",
+            ),
         ] {
             let s = split_reply(body);
             assert!(!s.new_text.contains(header), "{body}");
