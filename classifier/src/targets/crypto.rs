@@ -76,10 +76,8 @@ pub enum EthError {
 /// An Ethereum (EVM) address, returned in its EIP-55 checksum form. All-lower and
 /// all-upper addresses carry no checksum and are accepted; mixed case must verify.
 pub fn eth_address(candidate: &str) -> Result<String, EthError> {
-    let hex = candidate
-        .strip_prefix("0x")
-        .or_else(|| candidate.strip_prefix("0X"))
-        .ok_or(EthError::Malformed)?;
+    // Only the canonical lower-case prefix: "0X" is not how addresses are written.
+    let hex = candidate.strip_prefix("0x").ok_or(EthError::Malformed)?;
     if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(EthError::Malformed);
     }

@@ -36,7 +36,7 @@ fn re(pattern: &str) -> Regex {
 
 static BASE58: LazyLock<Regex> = LazyLock::new(|| re(r"\b[13LMTr][1-9A-HJ-NP-Za-km-z]{24,34}\b"));
 static BECH32: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(?:bc|ltc)1[02-9ac-hj-np-z]{6,87}\b"));
-static ETH: LazyLock<Regex> = LazyLock::new(|| re(r"\b0[xX][0-9a-fA-F]{40}\b"));
+static ETH: LazyLock<Regex> = LazyLock::new(|| re(r"\b0x[0-9a-fA-F]{40}\b"));
 static TX: LazyLock<Regex> = LazyLock::new(|| re(r"\b(?:0[xX])?[0-9a-fA-F]{64}\b"));
 static SOLANA: LazyLock<Regex> = LazyLock::new(|| re(r"\b[1-9A-HJ-NP-Za-km-z]{32,44}\b"));
 static SOLANA_CONTEXT: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bsolana\b|\bSOL\b"));
