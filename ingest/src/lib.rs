@@ -6,15 +6,22 @@
 //!   on input: a message that cannot be parsed comes back marked `parsed = false`.
 //! - [`extract`]: attachment text. PDF extraction runs in a child process with memory,
 //!   CPU and wall-clock limits, because the PDF library can panic, hang or abort.
+//! - [`tls`]: the TLS client configuration (web PKI roots plus configured CA files).
+//! - [`secret`]: a string type for passwords that never prints its value.
 //! - [`model`]: the parsed message that the classifier and the router consume.
 
 pub mod extract;
 pub mod model;
 pub mod parse;
+pub mod secret;
 pub mod source;
+pub mod tls;
 
 pub use model::{Attachment, Mailbox, Message, Problem};
 pub use parse::{Limits, parse_message};
+pub use secret::Secret;
+pub use source::archive::{ArchiveKind, ArchiveSource};
+pub use source::imap::{ImapConfig, ImapSource, MailboxCursor, TlsMode};
 pub use source::{Origin, RawMessage, Source, SourceError};
 
 use sha2::{Digest, Sha256};

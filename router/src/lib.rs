@@ -1,1 +1,19 @@
-//! placeholder
+//! lea-router: from assessed messages to cases, stored and routed.
+//!
+//! - [`store`]: one storage trait, two databases (PostgreSQL for production, SQLite as the
+//!   embedded default). One transaction per batch holds the raw bytes, the parsed message,
+//!   its assessment, the case change and the outbox event.
+//! - [`case`]: case rules shared by both databases: threads, reference numbers.
+//! - [`event`]: the versioned JSON case message (`lea-intake.case.v1`) and its routing key.
+//! - [`sink`]: where events go: RabbitMQ with publisher confirms, or a JSON-lines file.
+//! - [`relay`]: the outbox relay, which marks an event sent only once the sink confirmed it.
+
+pub mod case;
+pub mod event;
+pub mod relay;
+pub mod sink;
+pub mod store;
+
+pub use case::{CaseOptions, ReferenceFormat};
+pub use event::{CaseEvent, SCHEMA_VERSION, routing_key};
+pub use store::{BatchOutcome, Incoming, OutboxRow, Store, StoreError, StoreStats, StoredCursor};

@@ -94,3 +94,4 @@ pub trait Source: Send {
     ) -> impl Future<Output = Result<(), SourceError>> + Send;
 }
 pub mod archive;
+pub mod imap;

@@ -1,0 +1,943 @@
+//! IMAP source: fetches new messages by UID from one folder and, once the pipeline has
+//! committed them, moves them to a processed folder.
+//!
+//! The protocol (see the design's delivery guarantees):
+//! - messages are read with `BODY.PEEK[]`, so fetching never sets `\Seen`;
+//! - every message is keyed by (account, folder, UIDVALIDITY, UID);
+//! - nothing is moved until [`Source::acknowledge`] is called after the commit;
+//! - a [`MailboxCursor`] (the highest committed UID, stored in the same transaction as the
+//!   messages) lets a restarted worker move what was committed but not yet moved, without
+//!   fetching it again.
+//!
+//! async-imap only has a timeout on IDLE, so every command here runs under
+//! `command_timeout`; after a timeout or an I/O error the connection is considered unusable
+//! and every later call fails with a retryable error until the caller reconnects.
+
+use super::{Origin, RawMessage, Source, SourceError};
+use crate::secret::Secret;
+use crate::tls;
+use async_imap::error::Error as ImapError;
+use async_imap::imap_proto::{Response, Status};
+use async_imap::types::Fetch;
+use async_imap::{Client, Session};
+use chrono::Utc;
+use futures::TryStreamExt;
+use rustls_pki_types::ServerName;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+/// What a fetch asks for: the UID to key it, the size and arrival date, and the whole
+/// message without touching its flags.
+const FETCH_ITEMS: &str = "(UID RFC822.SIZE INTERNALDATE BODY.PEEK[])";
+
+/// UIDs per MOVE/COPY/STORE command, to keep command lines short even when UIDs are sparse.
+const UIDS_PER_COMMAND: usize = 500;
+
+/// How the connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// TLS from the first byte (usually port 993).
+    Implicit,
+    /// Plain connection upgraded with STARTTLS before login (usually port 143). If the
+    /// server refuses STARTTLS the connection fails; it never falls back to plain text.
+    StartTls,
+    /// No encryption. Only for servers on the same machine or in tests.
+    None,
+}
+
+/// One IMAP account and folder to watch.
+#[derive(Debug, Clone)]
+pub struct ImapConfig {
+    /// The account's name in the configuration; it is the `account` of every [`Origin`].
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    pub username: String,
+    pub password: Secret,
+    /// The folder to read, e.g. `INBOX`.
+    pub folder: String,
+    /// Where acknowledged messages are moved; created at connect when missing.
+    pub processed_folder: String,
+    /// Extra CA certificates (PEM) to trust besides the web PKI roots.
+    pub ca_file: Option<PathBuf>,
+    /// Limit for every network step: connect, TLS handshake, greeting, login, each command.
+    pub command_timeout: Duration,
+    /// Most messages asked for in one `UID FETCH`; `next_batch(max)` uses the smaller.
+    pub fetch_batch: usize,
+}
+
+impl ImapConfig {
+    fn server(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    fn validate(&self) -> Result<(), SourceError> {
+        for (what, value) in [
+            ("folder", &self.folder),
+            ("processed folder", &self.processed_folder),
+        ] {
+            if value.is_empty() || value.contains(['\r', '\n']) {
+                return Err(SourceError::Config(format!(
+                    "account {}: {what} {value:?} is not a valid mailbox name",
+                    self.name
+                )));
+            }
+        }
+        if self.folder == self.processed_folder {
+            return Err(SourceError::Config(format!(
+                "account {}: the processed folder must differ from the folder read ({})",
+                self.name, self.folder
+            )));
+        }
+        if self.command_timeout.is_zero() {
+            return Err(SourceError::Config(format!(
+                "account {}: command timeout must be above zero",
+                self.name
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// How far a folder has been committed: the UIDVALIDITY and the highest UID stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailboxCursor {
+    pub uid_validity: u32,
+    pub last_uid: u32,
+}
+
+/// An IMAP folder as a [`Source`].
+pub struct ImapSource {
+    config: ImapConfig,
+    session: Session<Transport>,
+    uid_validity: u32,
+    /// Highest UID handed out by `next_batch` (or committed, per the cursor).
+    last_uid: u32,
+    /// UIDs found by the last search and not yet fetched, ascending.
+    pending: VecDeque<u32>,
+    uid_validity_changed: Option<(u32, u32)>,
+    moved_at_connect: usize,
+    has_move: bool,
+    has_uidplus: bool,
+    /// Set after a timeout or I/O failure: the protocol state is unknown from then on.
+    broken: Option<String>,
+}
+
+impl fmt::Debug for ImapSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImapSource")
+            .field("account", &self.config.name)
+            .field("server", &self.config.server())
+            .field("folder", &self.config.folder)
+            .field("uid_validity", &self.uid_validity)
+            .field("last_uid", &self.last_uid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ImapSource {
+    /// Connects, logs in, selects the folder and makes sure the processed folder exists.
+    ///
+    /// With a cursor whose UIDVALIDITY matches, messages up to `cursor.last_uid` that are
+    /// still in the folder were committed before a crash but never moved: they are moved
+    /// now and not fetched again. With a different UIDVALIDITY the folder is read from the
+    /// start (the database deduplicates by content hash) and
+    /// [`ImapSource::uid_validity_changed`] reports it.
+    pub async fn connect(
+        config: ImapConfig,
+        cursor: Option<MailboxCursor>,
+    ) -> Result<ImapSource, SourceError> {
+        config.validate()?;
+        let session = open_session(&config).await?;
+        let mut source = ImapSource {
+            config,
+            session,
+            uid_validity: 0,
+            last_uid: 0,
+            pending: VecDeque::new(),
+            uid_validity_changed: None,
+            moved_at_connect: 0,
+            has_move: false,
+            has_uidplus: false,
+            broken: None,
+        };
+        source.prepare(cursor).await?;
+        Ok(source)
+    }
+
+    async fn prepare(&mut self, cursor: Option<MailboxCursor>) -> Result<(), SourceError> {
+        let limit = self.config.command_timeout;
+        let capabilities = within(limit, self.session.capabilities()).await;
+        let capabilities = self.check("CAPABILITY", capabilities)?;
+        self.has_move = capabilities.has_str("MOVE");
+        self.has_uidplus = capabilities.has_str("UIDPLUS");
+
+        self.ensure_processed_folder().await?;
+
+        let folder = self.config.folder.clone();
+        let selected = within(limit, self.session.select(&folder)).await;
+        let mailbox = match selected {
+            Err(Failure::Imap(ImapError::No(reason))) => {
+                return Err(SourceError::Config(format!(
+                    "account {}: folder {folder:?} cannot be selected: {reason}",
+                    self.config.name
+                )));
+            }
+            other => self.check("SELECT", other)?,
+        };
+        self.uid_validity = mailbox.uid_validity.ok_or_else(|| SourceError::Command {
+            command: "SELECT".into(),
+            reason: format!("server sent no UIDVALIDITY for {folder:?}"),
+        })?;
+
+        match cursor {
+            Some(cursor) if cursor.uid_validity == self.uid_validity => {
+                self.last_uid = cursor.last_uid;
+                self.move_committed_leftovers().await?;
+            }
+            Some(cursor) => {
+                tracing::warn!(
+                    account = %self.config.name,
+                    folder = %folder,
+                    old = cursor.uid_validity,
+                    new = self.uid_validity,
+                    "UIDVALIDITY changed: reading the whole folder again"
+                );
+                self.uid_validity_changed = Some((cursor.uid_validity, self.uid_validity));
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    async fn ensure_processed_folder(&mut self) -> Result<(), SourceError> {
+        let limit = self.config.command_timeout;
+        let name = self.config.processed_folder.clone();
+        let pattern = quote(&name);
+        let listed = within(limit, async {
+            let names = self.session.list(Some(""), Some(&pattern)).await?;
+            names.try_collect::<Vec<_>>().await
+        })
+        .await;
+        let exists = self
+            .check("LIST", listed)?
+            .iter()
+            .any(|listed| listed.name() == name);
+        if exists {
+            return Ok(());
+        }
+        let created = within(limit, self.session.create(&name)).await;
+        match created {
+            // Another worker may have created it between LIST and CREATE.
+            Err(Failure::Imap(ImapError::No(reason)))
+                if reason.to_ascii_uppercase().contains("ALREADYEXISTS") => {}
+            other => self.check("CREATE", other)?,
+        }
+        // Subscribing only makes the folder visible in mail clients; failure is harmless.
+        let subscribed = within(limit, self.session.subscribe(&name)).await;
+        if let Err(Failure::Imap(ImapError::No(reason) | ImapError::Bad(reason))) = &subscribed {
+            tracing::debug!(folder = %name, %reason, "SUBSCRIBE refused");
+        } else {
+            self.check("SUBSCRIBE", subscribed)?;
+        }
+        Ok(())
+    }
+
+    async fn move_committed_leftovers(&mut self) -> Result<(), SourceError> {
+        if self.last_uid == 0 {
+            return Ok(());
+        }
+        let limit = self.config.command_timeout;
+        let query = format!("UID 1:{}", self.last_uid);
+        let found = within(limit, self.session.uid_search(&query)).await;
+        let mut uids: Vec<u32> = self
+            .check("UID SEARCH", found)?
+            .into_iter()
+            .filter(|uid| *uid <= self.last_uid)
+            .collect();
+        uids.sort_unstable();
+        if !uids.is_empty() {
+            tracing::info!(
+                account = %self.config.name,
+                folder = %self.config.folder,
+                count = uids.len(),
+                "moving messages committed before a restart"
+            );
+            self.move_uids(&uids).await?;
+        }
+        self.moved_at_connect = uids.len();
+        Ok(())
+    }
+
+    /// The folder's UIDVALIDITY as selected.
+    pub fn uid_validity(&self) -> u32 {
+        self.uid_validity
+    }
+
+    /// `(stored, current)` when the cursor given to `connect` had another UIDVALIDITY.
+    pub fn uid_validity_changed(&self) -> Option<(u32, u32)> {
+        self.uid_validity_changed
+    }
+
+    /// How many committed-but-unmoved messages `connect` moved because of the cursor.
+    pub fn moved_at_connect(&self) -> usize {
+        self.moved_at_connect
+    }
+
+    /// The account name, as in every [`Origin::Imap`] this source produces.
+    pub fn account(&self) -> &str {
+        &self.config.name
+    }
+
+    pub fn folder(&self) -> &str {
+        &self.config.folder
+    }
+
+    /// UIDVALIDITY and the highest UID handed out so far. The position to persist is the
+    /// highest *committed* UID, which the caller knows; this is the source's own view.
+    pub fn cursor(&self) -> MailboxCursor {
+        MailboxCursor {
+            uid_validity: self.uid_validity,
+            last_uid: self.last_uid,
+        }
+    }
+
+    /// Says goodbye to the server. Dropping the source without it is also fine.
+    pub async fn logout(mut self) -> Result<(), SourceError> {
+        self.usable()?;
+        let result = within(self.config.command_timeout, self.session.logout()).await;
+        self.check("LOGOUT", result)
+    }
+
+    /// The next messages above the last UID handed out, in UID order.
+    pub async fn fetch_next(&mut self, max: usize) -> Result<Vec<RawMessage>, SourceError> {
+        self.usable()?;
+        let max = max.min(self.config.fetch_batch.max(1));
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        if self.pending.is_empty() {
+            self.search_new().await?;
+        }
+        let take = max.min(self.pending.len());
+        let wanted: Vec<u32> = self.pending.drain(..take).collect();
+        let Some(&highest) = wanted.last() else {
+            return Ok(Vec::new());
+        };
+
+        let limit = self.config.command_timeout;
+        let set = uid_set(&wanted);
+        let fetched = within(limit, async {
+            let fetches = self.session.uid_fetch(&set, FETCH_ITEMS).await?;
+            fetches.try_collect::<Vec<Fetch>>().await
+        })
+        .await;
+        let fetched = self.check("UID FETCH", fetched)?;
+        self.drain_unsolicited();
+
+        let mut messages: Vec<RawMessage> = fetched
+            .iter()
+            .filter_map(|fetch| self.raw_message(fetch, &wanted))
+            .collect();
+        messages.sort_by_key(|message| match message.origin {
+            Origin::Imap { uid, .. } => uid,
+            Origin::Archive { .. } => 0,
+        });
+        messages.dedup_by_key(|message| message.origin.clone());
+        // A wanted UID missing from the answer was expunged meanwhile: it is gone either way.
+        self.last_uid = self.last_uid.max(highest);
+        Ok(messages)
+    }
+
+    fn raw_message(&self, fetch: &Fetch, wanted: &[u32]) -> Option<RawMessage> {
+        // Unsolicited FETCH responses (flag changes by other clients) carry no body.
+        let uid = fetch.uid?;
+        if wanted.binary_search(&uid).is_err() {
+            return None;
+        }
+        let Some(body) = fetch.body() else {
+            tracing::warn!(account = %self.config.name, uid, "FETCH answer without a body");
+            return None;
+        };
+        Some(RawMessage {
+            origin: Origin::Imap {
+                account: self.config.name.clone(),
+                mailbox: self.config.folder.clone(),
+                uid_validity: self.uid_validity,
+                uid,
+            },
+            bytes: body.to_vec(),
+            received_at: fetch.internal_date().map(|date| date.with_timezone(&Utc)),
+        })
+    }
+
+    async fn search_new(&mut self) -> Result<(), SourceError> {
+        let Some(first) = self.last_uid.checked_add(1) else {
+            return Ok(());
+        };
+        // A server may hold back messages delivered since the last sync from a selected
+        // folder's view (Dovecot does, for SEARCH); NOOP makes it catch up.
+        let synced = within(self.config.command_timeout, self.session.noop()).await;
+        self.check("NOOP", synced)?;
+        let query = format!("UID {first}:*");
+        let found = within(self.config.command_timeout, self.session.uid_search(&query)).await;
+        let found = self.check("UID SEARCH", found)?;
+        self.drain_unsolicited();
+        // `n:*` always matches the highest message, even when its UID is below n.
+        let mut uids: Vec<u32> = found.into_iter().filter(|uid| *uid >= first).collect();
+        uids.sort_unstable();
+        self.pending = uids.into();
+        Ok(())
+    }
+
+    /// Moves acknowledged messages of this folder and UIDVALIDITY to the processed folder.
+    /// Origins of another account, folder or UIDVALIDITY are ignored with a warning: their
+    /// UIDs mean nothing here.
+    pub async fn acknowledge_origins(&mut self, origins: &[Origin]) -> Result<(), SourceError> {
+        self.usable()?;
+        let mut uids = Vec::with_capacity(origins.len());
+        for origin in origins {
+            match origin {
+                Origin::Imap {
+                    account,
+                    mailbox,
+                    uid_validity,
+                    uid,
+                } if *account == self.config.name
+                    && *mailbox == self.config.folder
+                    && *uid_validity == self.uid_validity =>
+                {
+                    uids.push(*uid)
+                }
+                other => tracing::warn!(
+                    account = %self.config.name,
+                    origin = ?other,
+                    "acknowledgement for a message this source did not hand out; ignored"
+                ),
+            }
+        }
+        uids.sort_unstable();
+        uids.dedup();
+        if uids.is_empty() {
+            return Ok(());
+        }
+        self.move_uids(&uids).await
+    }
+
+    /// Moves messages with UID MOVE when the server has it. Without MOVE: UID COPY, then
+    /// `\Deleted`, then UID EXPUNGE of exactly those UIDs (UIDPLUS). A server with neither
+    /// gets a plain EXPUNGE, which also removes messages that someone else had flagged
+    /// `\Deleted` and not yet expunged; that is what any mail client's "compact" does, and
+    /// the alternative (leaving copies behind) would move them again after every restart.
+    async fn move_uids(&mut self, uids: &[u32]) -> Result<(), SourceError> {
+        let limit = self.config.command_timeout;
+        let target = self.config.processed_folder.clone();
+        for chunk in uids.chunks(UIDS_PER_COMMAND) {
+            let set = uid_set(chunk);
+            if self.has_move {
+                let moved = within(limit, self.session.uid_mv(&set, &target)).await;
+                self.check("UID MOVE", moved)?;
+            } else {
+                let copied = within(limit, self.session.uid_copy(&set, &target)).await;
+                self.check("UID COPY", copied)?;
+                let flagged = within(limit, async {
+                    let answers = self
+                        .session
+                        .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
+                        .await?;
+                    answers.try_collect::<Vec<_>>().await
+                })
+                .await;
+                self.check("UID STORE", flagged)?;
+                let expunged = if self.has_uidplus {
+                    within(limit, async {
+                        let answers = self.session.uid_expunge(&set).await?;
+                        answers.try_collect::<Vec<_>>().await
+                    })
+                    .await
+                } else {
+                    within(limit, async {
+                        let answers = self.session.expunge().await?;
+                        answers.try_collect::<Vec<_>>().await
+                    })
+                    .await
+                };
+                self.check("EXPUNGE", expunged)?;
+            }
+            self.drain_unsolicited();
+        }
+        Ok(())
+    }
+
+    /// Unsolicited responses (EXPUNGE, EXISTS...) are not needed here: UIDs are searched
+    /// afresh. Draining keeps async-imap's bounded channel from filling up.
+    fn drain_unsolicited(&mut self) {
+        while self.session.unsolicited_responses.try_recv().is_ok() {}
+    }
+
+    fn usable(&self) -> Result<(), SourceError> {
+        match &self.broken {
+            Some(reason) => Err(SourceError::Connect {
+                server: self.config.server(),
+                reason: format!(
+                    "connection unusable after an earlier failure ({reason}); reconnect"
+                ),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Turns a command's outcome into the source's error, marking the connection unusable
+    /// when the failure leaves the protocol state unknown.
+    fn check<T>(&mut self, command: &str, result: Result<T, Failure>) -> Result<T, SourceError> {
+        result.map_err(|failure| {
+            let (error, fatal) = failure.into_source_error(command, &self.config);
+            if fatal {
+                self.broken = Some(error.to_string());
+            }
+            error
+        })
+    }
+}
+
+impl Source for ImapSource {
+    async fn next_batch(&mut self, max: usize) -> Result<Vec<RawMessage>, SourceError> {
+        self.fetch_next(max).await
+    }
+
+    async fn acknowledge(&mut self, origins: &[Origin]) -> Result<(), SourceError> {
+        self.acknowledge_origins(origins).await
+    }
+}
+
+/// Why a guarded command did not succeed.
+enum Failure {
+    Timeout(Duration),
+    Imap(ImapError),
+}
+
+impl Failure {
+    /// The error to report and whether the connection is unusable afterwards.
+    fn into_source_error(self, command: &str, config: &ImapConfig) -> (SourceError, bool) {
+        match self {
+            Failure::Timeout(limit) => (
+                SourceError::Timeout {
+                    command: command.to_owned(),
+                    seconds: limit.as_secs().max(1),
+                },
+                true,
+            ),
+            Failure::Imap(ImapError::No(reason) | ImapError::Bad(reason)) => (
+                SourceError::Command {
+                    command: command.to_owned(),
+                    reason,
+                },
+                false,
+            ),
+            Failure::Imap(ImapError::Validate(error)) => (
+                SourceError::Config(format!(
+                    "account {}: {command} argument is not allowed: {error}",
+                    config.name
+                )),
+                false,
+            ),
+            Failure::Imap(ImapError::ConnectionLost) => (
+                SourceError::Connect {
+                    server: config.server(),
+                    reason: format!("connection lost during {command}"),
+                },
+                true,
+            ),
+            Failure::Imap(other) => (
+                SourceError::Command {
+                    command: command.to_owned(),
+                    reason: other.to_string(),
+                },
+                true,
+            ),
+        }
+    }
+}
+
+/// Runs one IMAP step under the time limit.
+async fn within<T, F>(limit: Duration, step: F) -> Result<T, Failure>
+where
+    F: Future<Output = Result<T, ImapError>>,
+{
+    match tokio::time::timeout(limit, step).await {
+        Ok(result) => result.map_err(Failure::Imap),
+        Err(_) => Err(Failure::Timeout(limit)),
+    }
+}
+
+/// Runs a pre-login step (connect, handshake, greeting) under the time limit.
+async fn before_login<T, F>(config: &ImapConfig, step: &str, work: F) -> Result<T, SourceError>
+where
+    F: Future<Output = Result<T, SourceError>>,
+{
+    match tokio::time::timeout(config.command_timeout, work).await {
+        Ok(result) => result,
+        Err(_) => Err(SourceError::Timeout {
+            command: step.to_owned(),
+            seconds: config.command_timeout.as_secs().max(1),
+        }),
+    }
+}
+
+async fn open_session(config: &ImapConfig) -> Result<Session<Transport>, SourceError> {
+    let server = config.server();
+    let connect_error = |reason: String| SourceError::Connect {
+        server: server.clone(),
+        reason,
+    };
+    let tcp = before_login(config, "connect", async {
+        TcpStream::connect((config.host.as_str(), config.port))
+            .await
+            .map_err(|error| connect_error(error.to_string()))
+    })
+    .await?;
+    // Mail commands are small request/response exchanges; Nagle only adds latency.
+    let _ = tcp.set_nodelay(true);
+
+    let client = match config.tls {
+        TlsMode::None => {
+            let mut client = Client::new(Transport::Plain(tcp));
+            read_greeting(config, &mut client).await?;
+            client
+        }
+        TlsMode::Implicit => {
+            let tls = tls_handshake(config, tcp).await?;
+            let mut client = Client::new(Transport::Tls(Box::new(tls)));
+            read_greeting(config, &mut client).await?;
+            client
+        }
+        TlsMode::StartTls => {
+            let mut client = Client::new(Transport::Plain(tcp));
+            read_greeting(config, &mut client).await?;
+            before_login(config, "STARTTLS", async {
+                client
+                    .run_command_and_check_ok("STARTTLS", None)
+                    .await
+                    .map_err(|error| SourceError::Tls {
+                        server: server.clone(),
+                        reason: format!("STARTTLS refused or failed: {error}"),
+                    })
+            })
+            .await?;
+            let Transport::Plain(tcp) = client.into_inner() else {
+                return Err(SourceError::Tls {
+                    server,
+                    reason: "connection was already encrypted before STARTTLS".into(),
+                });
+            };
+            // RFC 3501: no new greeting after STARTTLS.
+            let tls = tls_handshake(config, tcp).await?;
+            Client::new(Transport::Tls(Box::new(tls)))
+        }
+    };
+
+    login(config, client).await
+}
+
+async fn tls_handshake(
+    config: &ImapConfig,
+    tcp: TcpStream,
+) -> Result<TlsStream<TcpStream>, SourceError> {
+    let tls_error = |reason: String| SourceError::Tls {
+        server: config.server(),
+        reason,
+    };
+    let client_config = tls::client_config(config.ca_file.as_deref())
+        .map_err(|error| SourceError::Config(error.to_string()))?;
+    let name = ServerName::try_from(config.host.clone())
+        .map_err(|error| SourceError::Config(format!("host {:?}: {error}", config.host)))?;
+    before_login(config, "TLS handshake", async {
+        TlsConnector::from(client_config)
+            .connect(name, tcp)
+            .await
+            .map_err(|error| tls_error(error.to_string()))
+    })
+    .await
+}
+
+async fn read_greeting(
+    config: &ImapConfig,
+    client: &mut Client<Transport>,
+) -> Result<(), SourceError> {
+    let server = config.server();
+    before_login(config, "greeting", async {
+        let greeting = client
+            .read_response()
+            .await
+            .map_err(|error| SourceError::Connect {
+                server: server.clone(),
+                reason: format!("reading the greeting: {error}"),
+            })?
+            .ok_or_else(|| SourceError::Connect {
+                server: server.clone(),
+                reason: "closed before the greeting".into(),
+            })?;
+        match greeting.parsed() {
+            Response::Data {
+                status: Status::Ok, ..
+            } => Ok(()),
+            Response::Data {
+                status: Status::Bye,
+                outcome,
+            } => Err(SourceError::Connect {
+                server: server.clone(),
+                reason: format!(
+                    "server refused the connection: {}",
+                    outcome.information.as_deref().unwrap_or("BYE")
+                ),
+            }),
+            Response::Data {
+                status: Status::PreAuth,
+                ..
+            } => Err(SourceError::Connect {
+                server: server.clone(),
+                reason: "server greeted with PREAUTH; login is required here".into(),
+            }),
+            _ => Err(SourceError::Connect {
+                server: server.clone(),
+                reason: "unexpected greeting".into(),
+            }),
+        }
+    })
+    .await
+}
+
+async fn login(
+    config: &ImapConfig,
+    client: Client<Transport>,
+) -> Result<Session<Transport>, SourceError> {
+    let attempt = tokio::time::timeout(
+        config.command_timeout,
+        client.login(&config.username, config.password.expose()),
+    )
+    .await;
+    match attempt {
+        Ok(Ok(session)) => Ok(session),
+        Ok(Err((error, _client))) => Err(login_error(config, error)),
+        Err(_) => Err(SourceError::Timeout {
+            command: "LOGIN".into(),
+            seconds: config.command_timeout.as_secs().max(1),
+        }),
+    }
+}
+
+fn login_error(config: &ImapConfig, error: ImapError) -> SourceError {
+    match error {
+        // RFC 5530: UNAVAILABLE is a temporary failure of the server, not of the credentials.
+        ImapError::No(reason) if reason.to_ascii_uppercase().contains("UNAVAILABLE") => {
+            SourceError::Connect {
+                server: config.server(),
+                reason: format!("login temporarily unavailable: {reason}"),
+            }
+        }
+        ImapError::No(reason) | ImapError::Bad(reason) => SourceError::Login {
+            user: config.username.clone(),
+            reason,
+        },
+        // The password itself is never part of the message: only which character was refused.
+        ImapError::Validate(error) => SourceError::Config(format!(
+            "account {}: user name or password holds a character IMAP cannot send: {error}",
+            config.name
+        )),
+        other => SourceError::Connect {
+            server: config.server(),
+            reason: format!("during login: {other}"),
+        },
+    }
+}
+
+/// A sorted UID list as an IMAP sequence set with ranges, e.g. `1:3,7,9:10`.
+fn uid_set(sorted_uids: &[u32]) -> String {
+    let mut set = String::new();
+    let mut iter = sorted_uids.iter().copied().peekable();
+    while let Some(start) = iter.next() {
+        let mut end = start;
+        while let Some(&next) = iter.peek() {
+            if next == end || Some(next) == end.checked_add(1) {
+                end = next;
+                iter.next();
+            } else {
+                break;
+            }
+        }
+        if !set.is_empty() {
+            set.push(',');
+        }
+        if start == end {
+            set.push_str(&start.to_string());
+        } else {
+            set.push_str(&format!("{start}:{end}"));
+        }
+    }
+    set
+}
+
+/// An IMAP quoted string (used where async-imap does not quote for us).
+fn quote(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The byte stream under the IMAP client: plain TCP or TLS over TCP.
+enum Transport {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Transport::Plain(_) => f.write_str("Transport::Plain"),
+            Transport::Tls(_) => f.write_str("Transport::Tls"),
+        }
+    }
+}
+
+impl AsyncRead for Transport {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
+            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Transport::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
+            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
+            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_sets_compress_runs() {
+        assert_eq!(uid_set(&[]), "");
+        assert_eq!(uid_set(&[5]), "5");
+        assert_eq!(uid_set(&[1, 2, 3, 7, 9, 10]), "1:3,7,9:10");
+        assert_eq!(uid_set(&[1, 1, 2]), "1:2");
+        assert_eq!(uid_set(&[u32::MAX - 1, u32::MAX]), "4294967294:4294967295");
+    }
+
+    #[test]
+    fn quoting_escapes_quotes_and_backslashes() {
+        assert_eq!(quote("Processed"), "\"Processed\"");
+        assert_eq!(quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+    }
+
+    fn config() -> ImapConfig {
+        ImapConfig {
+            name: "lea".into(),
+            host: "127.0.0.1".into(),
+            port: 1,
+            tls: TlsMode::None,
+            username: "u".into(),
+            password: Secret::new("p"),
+            folder: "INBOX".into(),
+            processed_folder: "Processed".into(),
+            ca_file: None,
+            command_timeout: Duration::from_secs(5),
+            fetch_batch: 100,
+        }
+    }
+
+    #[test]
+    fn config_rejects_same_folder_and_bad_names() {
+        assert!(config().validate().is_ok());
+        let mut same = config();
+        same.processed_folder = "INBOX".into();
+        assert!(matches!(same.validate(), Err(SourceError::Config(_))));
+        let mut newline = config();
+        newline.processed_folder = "a\r\nb".into();
+        assert!(matches!(newline.validate(), Err(SourceError::Config(_))));
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let mut config = config();
+        config.password = Secret::new("hunter2");
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn login_rejection_is_not_retryable_but_unavailable_is() {
+        let config = config();
+        let refused = login_error(&config, ImapError::No("[AUTHENTICATIONFAILED] no".into()));
+        assert!(matches!(refused, SourceError::Login { .. }));
+        assert!(!refused.retryable());
+        let busy = login_error(&config, ImapError::No("[UNAVAILABLE] try later".into()));
+        assert!(busy.retryable());
+    }
+
+    #[tokio::test]
+    async fn refused_connection_is_a_retryable_connect_error() {
+        // Port 1 on loopback: nothing listens there.
+        let error = ImapSource::connect(config(), None).await.unwrap_err();
+        assert!(matches!(error, SourceError::Connect { .. }), "{error}");
+        assert!(error.retryable());
+    }
+
+    #[tokio::test]
+    async fn silent_server_times_out_instead_of_hanging() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // Accepts and then says nothing: the greeting never comes.
+        let server = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            drop(socket);
+        });
+        let mut config = config();
+        config.port = port;
+        config.command_timeout = Duration::from_millis(300);
+        let error = ImapSource::connect(config, None).await.unwrap_err();
+        assert!(
+            matches!(&error, SourceError::Timeout { command, .. } if command == "greeting"),
+            "{error}"
+        );
+        assert!(error.retryable());
+        server.abort();
+    }
+}

@@ -1,0 +1,153 @@
+//! Storage: one trait, two databases.
+//!
+//! Both implementations run the same case logic ([`crate::case::commit_batch`]) over a
+//! handful of SQL primitives ([`crate::case::CaseTx`]); only the SQL differs. Queries are
+//! runtime-checked (`query(..).bind(..)`), so no database is needed to build.
+
+mod postgres;
+mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use crate::case::CaseOptions;
+use chrono::{DateTime, Utc};
+use lea_classifier::Assessment;
+use lea_ingest::{Message, Origin};
+use std::future::Future;
+use std::time::Duration;
+
+/// A message ready to be stored: raw bytes, where they came from, what they say.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub origin: Origin,
+    pub raw: Vec<u8>,
+    /// INTERNALDATE or file time; falls back to the Date header, then to now.
+    pub received_at: Option<DateTime<Utc>>,
+    pub message: Message,
+    pub assessment: Assessment,
+    /// From an archive import rather than a live mailbox.
+    pub imported: bool,
+}
+
+/// What one committed batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// Messages stored for the first time.
+    pub stored: usize,
+    /// Messages already stored (same raw SHA-256): nothing changed but their location.
+    pub duplicates: usize,
+    pub cases_opened: usize,
+    pub cases_updated: usize,
+}
+
+/// The last committed UID of an IMAP folder, valid only with its UIDVALIDITY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredCursor {
+    pub uid_validity: u32,
+    pub last_uid: u32,
+}
+
+/// An outbox event claimed for publishing.
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub event_id: uuid::Uuid,
+    pub routing_key: String,
+    pub payload: String,
+}
+
+/// Row counts, for `status`, tests and benchmarks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    pub raw_messages: i64,
+    pub messages: i64,
+    pub locations: i64,
+    pub cases: i64,
+    pub outbox_pending: i64,
+    pub outbox_sent: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("encoding an event: {0}")]
+    Encode(#[from] serde_json::Error),
+    #[error("unsupported database URL {0:?} (use sqlite:// or postgres://)")]
+    UnsupportedUrl(String),
+}
+
+impl StoreError {
+    /// True for failures that a later attempt can get past: a lost connection, a pool
+    /// timeout, a serialisation conflict, or a unique violation from a concurrent worker
+    /// storing the same message (the retry then finds it stored).
+    pub fn retryable(&self) -> bool {
+        match self {
+            StoreError::Database(e) => match e {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::WorkerCrashed => true,
+                sqlx::Error::Database(db) => matches!(
+                    db.code().as_deref(),
+                    Some("23505" | "40001" | "40P01" | "57P01" | "5" | "6" | "2067" | "1555")
+                ),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// Where cases, messages and the outbox live.
+pub trait Store: Clone + Send + Sync + 'static {
+    /// Apply the embedded migrations (idempotent).
+    fn migrate(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The last committed UID of an IMAP folder.
+    fn cursor(
+        &self,
+        account: &str,
+        mailbox: &str,
+    ) -> impl Future<Output = Result<Option<StoredCursor>, StoreError>> + Send;
+
+    /// Store a batch in one transaction: raw bytes, locations, messages, case changes,
+    /// outbox events, and the IMAP cursor. A message already stored is a no-op.
+    fn commit_batch(
+        &self,
+        batch: &[Incoming],
+        options: &CaseOptions,
+    ) -> impl Future<Output = Result<BatchOutcome, StoreError>> + Send;
+
+    /// Claim up to `limit` unsent events, oldest first, for `lease`; events claimed by
+    /// another relay whose lease has not run out are skipped.
+    fn claim_outbox(
+        &self,
+        limit: usize,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Vec<OutboxRow>, StoreError>> + Send;
+
+    /// The sink confirmed these events.
+    fn mark_sent(&self, ids: &[i64]) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The sink did not confirm these events: record why, and offer them again after
+    /// `retry_after` (not at once, so a broker that refuses them is not hammered).
+    fn release(
+        &self,
+        failures: &[(i64, String)],
+        retry_after: Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn stats(&self) -> impl Future<Output = Result<StoreStats, StoreError>> + Send;
+
+    /// The raw bytes of a stored message.
+    fn raw_message(
+        &self,
+        sha256: &str,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
+}

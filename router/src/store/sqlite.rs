@@ -1,0 +1,408 @@
+//! SQLite, the embedded default: one process, one file, nothing to install.
+//!
+//! WAL journal with `synchronous = FULL`: a committed batch survives a power cut, and
+//! one transaction per batch keeps the fsyncs few. Timestamps are stored as fixed-width
+//! RFC 3339 text (microseconds, `Z`), so they compare correctly as strings.
+
+use super::{BatchOutcome, Incoming, OutboxRow, Store, StoreError, StoreStats, StoredCursor};
+use crate::case::{self, CaseOptions, CaseRow, CaseTx, NewCase, NewMessage, NewOutbox};
+use chrono::{DateTime, Utc};
+use lea_ingest::Origin;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Open (creating if missing) the database at a `sqlite://` URL.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        Ok(SqliteStore { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// The one timestamp format of this database.
+fn ts(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+fn parse_ts(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+type LiteTx<'c> = Transaction<'c, Sqlite>;
+
+fn case_row(row: &sqlx::sqlite::SqliteRow) -> Result<CaseRow, StoreError> {
+    Ok(CaseRow {
+        id: row.try_get("id")?,
+        reference: row.try_get("reference")?,
+        opened_at: parse_ts(row.try_get("opened_at")?),
+        status: row.try_get("status")?,
+    })
+}
+
+impl CaseTx for LiteTx<'_> {
+    async fn insert_raw(&mut self, sha256: &str, raw: &[u8]) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO raw_messages (sha256, size, bytes) VALUES ($1, $2, $3)
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(sha256)
+        .bind(raw.len() as i64)
+        .bind(raw)
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_location(&mut self, origin: &Origin, sha256: &str) -> Result<(), StoreError> {
+        let (account, mailbox, uid_validity, item) = case::location_key(origin);
+        sqlx::query(
+            "INSERT INTO message_locations (account, mailbox, uid_validity, item, sha256)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(account)
+        .bind(mailbox)
+        .bind(uid_validity)
+        .bind(item)
+        .bind(sha256)
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    async fn message_exists(&mut self, sha256: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM messages WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(&mut **self)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn case_by_message_ids(&mut self, ids: &[String]) -> Result<Option<CaseRow>, StoreError> {
+        // In-process calls are cheap: one indexed lookup per id, first match wins.
+        let mut best: Option<(i64, CaseRow)> = None;
+        for id in ids {
+            let row = sqlx::query(
+                "SELECT m.id AS message_row, c.id, c.reference, c.opened_at, c.status
+                 FROM messages m JOIN cases c ON c.id = m.case_id
+                 WHERE m.message_id = $1 ORDER BY m.id LIMIT 1",
+            )
+            .bind(id)
+            .fetch_optional(&mut **self)
+            .await?;
+            if let Some(row) = row {
+                let message_row: i64 = row.try_get("message_row")?;
+                if best.as_ref().is_none_or(|(m, _)| message_row < *m) {
+                    best = Some((message_row, case_row(&row)?));
+                }
+            }
+        }
+        Ok(best.map(|(_, c)| c))
+    }
+
+    async fn case_by_reference(&mut self, reference: &str) -> Result<Option<CaseRow>, StoreError> {
+        let row =
+            sqlx::query("SELECT id, reference, opened_at, status FROM cases WHERE reference = $1")
+                .bind(reference)
+                .fetch_optional(&mut **self)
+                .await?;
+        row.as_ref().map(case_row).transpose()
+    }
+
+    async fn next_sequence(&mut self, year: i32) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO reference_counters (year, last) VALUES ($1, 1)
+             ON CONFLICT (year) DO UPDATE SET last = last + 1
+             RETURNING last",
+        )
+        .bind(year)
+        .fetch_one(&mut **self)
+        .await?;
+        Ok(row.try_get("last")?)
+    }
+
+    async fn insert_case(&mut self, case: &NewCase<'_>) -> Result<i64, StoreError> {
+        let a = &case.incoming.assessment;
+        let opened = ts(case.opened_at);
+        let row = sqlx::query(
+            "INSERT INTO cases (reference, opened_at, updated_at, verdict, kind, jurisdiction,
+                                agency_reference, deadline, subject)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(case.reference)
+        .bind(&opened)
+        .bind(&opened)
+        .bind(a.sender.verdict.as_str())
+        .bind(a.request.kind.as_str())
+        .bind(a.request.jurisdiction.as_deref())
+        .bind(a.request.agency_reference.as_deref())
+        .bind(a.request.deadline.map(|d| d.to_string()))
+        .bind(case.incoming.message.subject.as_deref())
+        .fetch_one(&mut **self)
+        .await?;
+        Ok(row.try_get("id")?)
+    }
+
+    async fn touch_case(&mut self, case_id: i64, at: DateTime<Utc>) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "UPDATE cases SET updated_at = $1, message_count = message_count + 1
+             WHERE id = $2 RETURNING message_count",
+        )
+        .bind(ts(at))
+        .bind(case_id)
+        .fetch_one(&mut **self)
+        .await?;
+        Ok(row.try_get("message_count")?)
+    }
+
+    async fn insert_message(&mut self, m: &NewMessage<'_>) -> Result<(), StoreError> {
+        let msg = &m.incoming.message;
+        let a = &m.incoming.assessment;
+        sqlx::query(
+            "INSERT INTO messages (sha256, case_id, message_id, subject, from_address, received_at,
+                                   mailbox, parsed, verdict, kind, message_json, assessment_json)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(&msg.sha256)
+        .bind(m.case_id)
+        .bind(msg.message_id.as_deref())
+        .bind(msg.subject.as_deref())
+        .bind(msg.from.as_ref().map(|f| f.address.as_str()))
+        .bind(ts(m.received_at))
+        .bind(m.mailbox)
+        .bind(msg.parsed)
+        .bind(a.sender.verdict.as_str())
+        .bind(a.request.kind.as_str())
+        .bind(m.message_json)
+        .bind(m.assessment_json)
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_target(
+        &mut self,
+        case_id: i64,
+        kind: &str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO case_targets (case_id, kind, value) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(case_id)
+        .bind(kind)
+        .bind(value)
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_outbox(&mut self, e: &NewOutbox<'_>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO outbox (event_id, case_id, routing_key, payload) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(e.event_id.to_string())
+        .bind(e.case_id)
+        .bind(e.routing_key)
+        .bind(e.payload)
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    async fn advance_cursor(
+        &mut self,
+        account: &str,
+        mailbox: &str,
+        c: StoredCursor,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO mailbox_cursors (account, mailbox, uid_validity, last_uid, updated_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (account, mailbox) DO UPDATE SET
+               last_uid = CASE WHEN uid_validity = excluded.uid_validity
+                               THEN max(last_uid, excluded.last_uid)
+                               ELSE excluded.last_uid END,
+               uid_validity = excluded.uid_validity,
+               updated_at = excluded.updated_at",
+        )
+        .bind(account)
+        .bind(mailbox)
+        .bind(i64::from(c.uid_validity))
+        .bind(i64::from(c.last_uid))
+        .bind(ts(Utc::now()))
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store for SqliteStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        sqlx::migrate!("../migrations/sqlite")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn cursor(
+        &self,
+        account: &str,
+        mailbox: &str,
+    ) -> Result<Option<StoredCursor>, StoreError> {
+        let row = sqlx::query(
+            "SELECT uid_validity, last_uid FROM mailbox_cursors WHERE account = $1 AND mailbox = $2",
+        )
+        .bind(account)
+        .bind(mailbox)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| -> Result<StoredCursor, StoreError> {
+            Ok(StoredCursor {
+                uid_validity: u32::try_from(r.try_get::<i64, _>("uid_validity")?).unwrap_or(0),
+                last_uid: u32::try_from(r.try_get::<i64, _>("last_uid")?).unwrap_or(0),
+            })
+        })
+        .transpose()
+    }
+
+    async fn commit_batch(
+        &self,
+        batch: &[Incoming],
+        options: &CaseOptions,
+    ) -> Result<BatchOutcome, StoreError> {
+        // BEGIN IMMEDIATE would be ideal; a deferred transaction that writes first is
+        // equivalent here because the first statement is an INSERT.
+        let mut tx = self.pool.begin().await?;
+        let outcome = case::commit_batch(&mut tx, batch, options, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn claim_outbox(
+        &self,
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
+        let rows = sqlx::query(
+            "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1
+             WHERE id IN (
+               SELECT id FROM outbox
+               WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $2)
+               ORDER BY id LIMIT $3)
+             RETURNING id, event_id, routing_key, payload",
+        )
+        .bind(ts(until))
+        .bind(ts(now))
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| -> Result<OutboxRow, StoreError> {
+                let event_id: String = r.try_get("event_id")?;
+                Ok(OutboxRow {
+                    id: r.try_get("id")?,
+                    event_id: uuid::Uuid::parse_str(&event_id).unwrap_or_default(),
+                    routing_key: r.try_get("routing_key")?,
+                    payload: r.try_get("payload")?,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort_by_key(|r| r.id);
+        Ok(out)
+    }
+
+    async fn mark_sent(&self, ids: &[i64]) -> Result<(), StoreError> {
+        let now = ts(Utc::now());
+        let mut tx = self.pool.begin().await?;
+        for id in ids {
+            sqlx::query(
+                "UPDATE outbox SET sent_at = $1, claimed_until = NULL, last_error = NULL WHERE id = $2",
+            )
+            .bind(&now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn release(
+        &self,
+        failures: &[(i64, String)],
+        retry_after: Duration,
+    ) -> Result<(), StoreError> {
+        let until = ts(Utc::now() + chrono::Duration::from_std(retry_after).unwrap_or_default());
+        let mut tx = self.pool.begin().await?;
+        for (id, reason) in failures {
+            sqlx::query(
+                "UPDATE outbox SET claimed_until = $1, last_error = $2 WHERE id = $3 AND sent_at IS NULL",
+            )
+            .bind(&until)
+            .bind(reason)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn stats(&self) -> Result<StoreStats, StoreError> {
+        let r = sqlx::query(
+            "SELECT (SELECT count(*) FROM raw_messages) AS raw_messages,
+                    (SELECT count(*) FROM messages) AS messages,
+                    (SELECT count(*) FROM message_locations) AS locations,
+                    (SELECT count(*) FROM cases) AS cases,
+                    (SELECT count(*) FROM outbox WHERE sent_at IS NULL) AS outbox_pending,
+                    (SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL) AS outbox_sent",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(StoreStats {
+            raw_messages: r.try_get("raw_messages")?,
+            messages: r.try_get("messages")?,
+            locations: r.try_get("locations")?,
+            cases: r.try_get("cases")?,
+            outbox_pending: r.try_get("outbox_pending")?,
+            outbox_sent: r.try_get("outbox_sent")?,
+        })
+    }
+
+    async fn raw_message(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = sqlx::query("SELECT bytes FROM raw_messages WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.try_get("bytes").map_err(StoreError::from))
+            .transpose()
+    }
+}

@@ -1,0 +1,62 @@
+//! The command line.
+
+use crate::commands::classify::ClassifyArgs;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Intake of law-enforcement data requests from e-mail: watches the LEA mailboxes,
+/// verifies senders against a directory of agencies, understands each request, and
+/// routes cases to reviewers (suspected impersonation to the security team).
+///
+/// Without a config file it runs on its embedded default: a SQLite file
+/// (lea-intake.db) and a JSON-lines file of cases (cases.jsonl) in the current folder.
+#[derive(Debug, Parser)]
+#[command(name = "lea-intake", version, propagate_version = true)]
+#[command(
+    after_help = "Exit codes: 0 success; 1 failure (see the error); 2 usage error.\n\
+Configuration: --config FILE (or LEA_INTAKE_CONFIG), then LEA_INTAKE_<SECTION>__<KEY> variables.\n\
+See config/example.toml for every key."
+)]
+pub struct Cli {
+    /// TOML configuration file.
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        env = "LEA_INTAKE_CONFIG",
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
+    /// Log format (overrides log.format).
+    #[arg(long, global = true, value_name = "human|json")]
+    pub log_format: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Watch every configured mailbox and relay cases to the sink.
+    Run {
+        /// Process everything waiting, deliver every case, then exit 0.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Import archives (folders of .eml, mbox files, Maildirs) through the same pipeline.
+    /// Imported cases are flagged `imported` and get no acknowledgement.
+    Import {
+        /// Archives to import; a message already stored is skipped.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Do not publish the cases after importing (leave them in the outbox).
+        #[arg(long)]
+        no_relay: bool,
+    },
+    /// Classify messages on disk and print the verdicts; no database, no network.
+    Classify(ClassifyArgs),
+    /// Create or upgrade the database schema.
+    Migrate,
+    /// The verified-agency directory: import data, check a sender, list agencies.
+    #[command(subcommand)]
+    Agencies(crate::agencies::AgenciesCommand),
+}

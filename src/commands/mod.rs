@@ -1,0 +1,70 @@
+//! One module per subcommand; [`dispatch`] loads the configuration and runs one.
+
+pub mod classify;
+pub mod import;
+pub mod run;
+
+use crate::cli::{Cli, Command};
+use crate::config::Settings;
+use crate::pipeline::Analyzer;
+use crate::store::with_store;
+use anyhow::{Context, Result};
+use lea_router::Store;
+
+pub fn dispatch(cli: Cli) -> Result<i32> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    crate::logging::init(&settings.log, cli.log_format.as_deref());
+    match cli.command {
+        Command::Classify(mut args) => {
+            let mut settings = settings;
+            settings
+                .classifier
+                .trusted_authserv_ids
+                .append(&mut args.trusted_authserv_ids);
+            let analyzer = analyzer(&settings)?;
+            classify::run(args, analyzer)
+        }
+        Command::Agencies(command) => crate::agencies::run(command, &settings.directory.path),
+        Command::Migrate => runtime()?.block_on(async {
+            with_store!(&settings.database.url, store => {
+                store.migrate().await?;
+                let stats = store.stats().await?;
+                println!("database is up to date ({} cases, {} messages)", stats.cases, stats.messages);
+            });
+            Ok(0)
+        }),
+        Command::Run { once } => runtime()?.block_on(run::run(settings, once)),
+        Command::Import { paths, no_relay } => {
+            runtime()?.block_on(import::run(settings, paths, no_relay))
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// The parser, classifier and attachment reader, as configured.
+pub fn analyzer(settings: &Settings) -> Result<Analyzer> {
+    let directory = crate::agencies::load_directory(&settings.directory.path)?;
+    let classifier = lea_classifier::Classifier::new(directory, settings.classifier_config());
+    let extractor = if settings.pdf.enabled {
+        lea_ingest::extract::TextExtractor::with_current_exe(lea_ingest::extract::PdfLimits {
+            wall_clock: std::time::Duration::from_secs(settings.pdf.timeout_secs),
+            cpu_seconds: settings.pdf.cpu_secs,
+            address_space_bytes: settings.pdf.memory_mb * 1024 * 1024,
+            ..Default::default()
+        })
+        .context("locating this executable for PDF extraction")?
+    } else {
+        lea_ingest::extract::TextExtractor::disabled()
+    };
+    Ok(Analyzer {
+        classifier,
+        extractor,
+        limits: settings.limits.to_limits(),
+    })
+}

@@ -1,0 +1,213 @@
+//! Raw messages to committed cases: parse and classify in parallel on blocking threads,
+//! then commit the whole batch in one transaction. Only after the commit may a source
+//! acknowledge the batch (for IMAP: move it to the processed folder).
+
+use crate::failpoint;
+use anyhow::{Context, Result};
+use chrono::Utc;
+use lea_classifier::Classifier;
+use lea_ingest::extract::TextExtractor;
+use lea_ingest::{Limits, Message, RawMessage, Source, parse_message};
+use lea_router::{BatchOutcome, CaseOptions, Incoming, Store};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything needed to turn bytes into assessed messages. Shared by all workers.
+pub struct Analyzer {
+    pub classifier: Classifier,
+    pub extractor: TextExtractor,
+    pub limits: Limits,
+}
+
+impl Analyzer {
+    /// Parse and assess one message. Never fails: bad input is flagged, not dropped.
+    pub fn analyze(&self, raw: &[u8]) -> (Message, lea_classifier::Assessment) {
+        let message = parse_message(raw, &self.limits, &self.extractor);
+        let assessment = self.classifier.assess(&message, Utc::now());
+        (message, assessment)
+    }
+
+    /// Analyze many messages on all cores (PDF children run concurrently too).
+    pub fn analyze_all(self: &Arc<Self>, raws: Vec<RawMessage>, imported: bool) -> Vec<Incoming> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .max(2);
+        let chunk = raws.len().div_ceil(threads).max(1);
+        let mut slots: Vec<Vec<RawMessage>> = Vec::new();
+        let mut iter = raws.into_iter().peekable();
+        while iter.peek().is_some() {
+            slots.push(iter.by_ref().take(chunk).collect());
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = slots
+                .into_iter()
+                .map(|slot| {
+                    scope.spawn(move || {
+                        slot.into_iter()
+                            .map(|raw| {
+                                let (message, assessment) = self.analyze(&raw.bytes);
+                                Incoming {
+                                    origin: raw.origin,
+                                    raw: raw.bytes,
+                                    received_at: raw.received_at,
+                                    message,
+                                    assessment,
+                                    imported,
+                                }
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                // A panic here would be a bug in our own code, not in input handling:
+                // parse_message catches parser panics. Propagate it loudly.
+                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    }
+}
+
+/// Turns batches of raw messages into committed cases.
+pub struct Pipeline<S: Store> {
+    pub store: S,
+    pub analyzer: Arc<Analyzer>,
+    pub case_options: CaseOptions,
+    pub imported: bool,
+}
+
+/// Totals over a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub fetched: usize,
+    pub stored: usize,
+    pub duplicates: usize,
+    pub unparsed: usize,
+    pub flagged: usize,
+    pub cases_opened: usize,
+    pub cases_updated: usize,
+}
+
+impl Totals {
+    fn add(&mut self, outcome: &BatchOutcome) {
+        self.stored += outcome.stored;
+        self.duplicates += outcome.duplicates;
+        self.cases_opened += outcome.cases_opened;
+        self.cases_updated += outcome.cases_updated;
+    }
+}
+
+impl<S: Store> Pipeline<S> {
+    /// Analyze and commit one batch. Returns what was stored.
+    pub async fn process(&self, raws: Vec<RawMessage>, totals: &mut Totals) -> Result<()> {
+        totals.fetched += raws.len();
+        let analyzer = Arc::clone(&self.analyzer);
+        let imported = self.imported;
+        let batch = tokio::task::spawn_blocking(move || analyzer.analyze_all(raws, imported))
+            .await
+            .context("the analysis thread failed")?;
+        totals.unparsed += batch.iter().filter(|i| !i.message.parsed).count();
+        totals.flagged += batch
+            .iter()
+            .filter(|i| i.assessment.sender.verdict == lea_classifier::Verdict::Impersonation)
+            .count();
+        let outcome = self.commit(&batch).await?;
+        totals.add(&outcome);
+        Ok(())
+    }
+
+    /// Commit with retries for passing failures. A batch that fails for a reason a retry
+    /// cannot fix is committed message by message, and a message that still fails is
+    /// stored in its degraded form (raw bytes and the reason), so that one bad message
+    /// can never block a mailbox, and nothing is acknowledged that is not stored.
+    async fn commit(&self, batch: &[Incoming]) -> Result<BatchOutcome> {
+        match self.commit_with_retry(batch).await {
+            Ok(outcome) => Ok(outcome),
+            Err(e) if batch.len() > 1 && !e.retryable() => {
+                tracing::warn!(error = %e, size = batch.len(), "batch commit failed; committing one by one");
+                let mut total = BatchOutcome::default();
+                for one in batch {
+                    let outcome = match self.commit_with_retry(std::slice::from_ref(one)).await {
+                        Ok(o) => o,
+                        Err(e) if !e.retryable() => self.commit_degraded(one, &e).await?,
+                        Err(e) => return Err(e.into()),
+                    };
+                    total.stored += outcome.stored;
+                    total.duplicates += outcome.duplicates;
+                    total.cases_opened += outcome.cases_opened;
+                    total.cases_updated += outcome.cases_updated;
+                }
+                Ok(total)
+            }
+            Err(e) if !e.retryable() => {
+                let one = &batch[0];
+                self.commit_degraded(one, &e).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn commit_degraded(
+        &self,
+        one: &Incoming,
+        error: &lea_router::StoreError,
+    ) -> Result<BatchOutcome> {
+        tracing::error!(sha256 = %one.message.sha256, %error, "storing the message in degraded form");
+        let message = Message::unparsed(
+            &one.raw,
+            format!("the parsed message could not be stored: {error}"),
+        );
+        let assessment = self.analyzer.classifier.assess(&message, Utc::now());
+        let degraded = Incoming {
+            message,
+            assessment,
+            ..one.clone()
+        };
+        self.commit_with_retry(std::slice::from_ref(&degraded))
+            .await
+            .context("storing a message even in degraded form failed")
+    }
+
+    async fn commit_with_retry(
+        &self,
+        batch: &[Incoming],
+    ) -> Result<BatchOutcome, lea_router::StoreError> {
+        let mut delay = Duration::from_millis(100);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.store.commit_batch(batch, &self.case_options).await {
+                Ok(outcome) => {
+                    failpoint::hit("after_commit");
+                    return Ok(outcome);
+                }
+                Err(e) if e.retryable() && attempt < 5 => {
+                    tracing::warn!(error = %e, attempt, "commit failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Drain a source: fetch, commit, acknowledge, until it has nothing waiting.
+    pub async fn drain<Src: Source>(
+        &self,
+        source: &mut Src,
+        batch_size: usize,
+        totals: &mut Totals,
+    ) -> Result<()> {
+        loop {
+            let raws = source.next_batch(batch_size).await?;
+            if raws.is_empty() {
+                return Ok(());
+            }
+            let origins: Vec<_> = raws.iter().map(|r| r.origin.clone()).collect();
+            self.process(raws, totals).await?;
+            source.acknowledge(&origins).await?;
+        }
+    }
+}
