@@ -131,7 +131,7 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
         |(?P<dmy>\b(?P<d2>\d{{1,2}})(?:\.|st|nd|rd|th|er|º|°|ª)?\s*(?:of\s+|de\s+)?(?P<m2>{months})\b\.?(?:,?\s*(?:de\s+)?(?P<y2>\d{{4}})\b)?)
         "
     );
-    Regex::new(&pattern).unwrap_or_else(|e| panic!("date regex: {e}"))
+    crate::text::compile(&pattern).unwrap_or_else(|e| panic!("date regex: {e}"))
 });
 
 /// Countries that write numeric dates month-first.

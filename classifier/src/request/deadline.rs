@@ -19,16 +19,16 @@ pub struct Deadline {
 
 /// Words that make the date right after them a deadline.
 static CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::compile(
         r"(?ix)(?:
             \bby(?:\s+close\s+of\s+business\s+(?:on)?)?|\bbefore|\bno\s+later\s+than|\bnot\s+later\s+than|\bon\s+or\s+before|\buntil|\bdeadline|\bdue(?:\s+date)?|\breturn\s+date|\brespond\s+by|\bcompliance\s+date|\bprior\s+to|\bdate\s+and\s+time|\bproduce\s+(?:\w+\s+){0,4}on
             |\bbis(?:\s+(?:zum|spätestens|spaetestens|am))?|\bspätestens(?:\s+(?:am|bis))?|\bspaetestens|\bfrist|\bantwort\s+bis
-            |\bavant\s+le|\bau\s+plus\s+tard(?:\s+le)?|\bd['’]ici\s+(?:au|le)|\bjusqu['’]au|\bdate\s+limite|\bdélai|\béchéance|\bpour\s+le
+            |\bavant\s+le|\bau\s+plus\s+tard(?:\s+le)?|\bd['’]ici\s+(?:au|le)|\bjusqu['’]au|\bdate\s+limite|\bdélai|échéance[^\n.]{0,30}|\bpour\s+le
             |\bantes\s+del?|\ba\s+más\s+tardar(?:\s+el)?|\bhasta\s+el|\bfecha\s+límite|\bplazo|\bno\s+más\s+tarde\s+del?
             |\bentro\s+(?:e\s+non\s+oltre\s+)?(?:il|l['’])?|\bnon\s+oltre\s+il|\bscadenza|\btermine
             |\buiterlijk(?:\s+op)?|\bvóór|\bvoor|\btot\s+en\s+met|\btermijn
             |\baté(?:\s+(?:ao?|o\s+dia))?|\bprazo|\bdata\s+limite|\bo\s+mais\s+tardar|\bantes\s+de
-            |\b(?:deadline|due\s+date|return\s+date|frist|antwortfrist|délai|échéance|date\s+limite|plazo|fecha\s+límite|scadenza|termine|termijn|prazo|data\s+limite)\b[^\n.]{0,30}
+            |\b(?:deadline|due\s+date|return\s+date|frist|antwortfrist|délai|date\s+limite|plazo|fecha\s+límite|scadenza|termine|termijn|prazo|data\s+limite)\b[^\n.]{0,30}
         )[\s:,]*(?:(?:the|le|el|il|dem|den|de|o|dia|day|op|het|on|am|zum)\s+)?[\s:,]*$",
     )
     .unwrap_or_else(|e| panic!("deadline cue regex: {e}"))
@@ -37,12 +37,12 @@ static CUE: LazyLock<Regex> = LazyLock::new(|| {
 /// Words that make the date after them something else: a letter date, the start of a
 /// record range, a meeting.
 static NOT_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::compile(
         r"(?ix)\b(?:
             dated|datum|vom|from|since|between|seit|depuis|desde|sinds|dall?['’]|period|zeitraum|période|periodo|periode|período
             |meeting|call|conference|hearing|réunion|besprechung|termin|reunión|riunione|vergadering|reunião|videoconferenc\w*|telefonat|appel
-            |issued|signed|erlassen|ausgestellt|émis|signé|emitido|firmado|emesso|firmato|afgegeven|ondertekend|assinado
-            |born|geboren|né|nacido|nato|geboren|nascido
+            |issued|signed|erlassen|ausgestellt|emitido|firmado|emesso|firmato|afgegeven|ondertekend|assinado
+            |born|geboren|nacido|nato|nascido
         )\b[^\n]{0,25}$",
     )
     .unwrap_or_else(|e| panic!("deadline negative regex: {e}"))
@@ -50,7 +50,7 @@ static NOT_CUE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Connectors between the two dates of a range.
 static RANGE_JOIN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:-|–|—|to|through|thru|until|and|bis|und|au|et|jusqu['’]au|al|a|y|hasta|e|fino\s+al|tot(?:\s+en\s+met)?|t/m|en|até|ao)\s*(?:the|le|el|il|dem|den|de|o|het)?\s*$")
+    crate::text::compile(r"(?i)^\s*(?:-|–|—|to|through|thru|until|and|bis|und|au|et|jusqu['’]au|al|a|y|hasta|e|fino\s+al|tot(?:\s+en\s+met)?|t/m|en|até|ao)\s*(?:the|le|el|il|dem|den|de|o|het)?\s*$")
         .unwrap_or_else(|e| panic!("range regex: {e}"))
 });
 
@@ -68,7 +68,7 @@ static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
             |(?:no\s+prazo\s+(?:máximo\s+)?de|dentro\s+de|em)\s+{n}\s+(?:dias|horas|semanas)(?:\s+úteis)?
         )"
     );
-    Regex::new(&pattern).unwrap_or_else(|e| panic!("relative deadline regex: {e}"))
+    crate::text::compile(&pattern).unwrap_or_else(|e| panic!("relative deadline regex: {e}"))
 });
 
 /// Find the deadline. `month_first` reads slashed dates; `anchor` completes yearless ones.

@@ -9,7 +9,8 @@ use crate::assessment::SenderAssessment;
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// Names of states and agencies that place a letter in a jurisdiction. Checked on the
+/// Names of states and agencies that place a letter in a jurisdiction (cut before a
+/// final accented letter, where an ASCII word boundary would not be seen). Checked on the
 /// text in order; the earliest mention in a text wins, the longest at equal positions.
 const MARKERS: &[(&str, &str)] = &[
     (
@@ -42,11 +43,11 @@ const MARKERS: &[(&str, &str)] = &[
     ),
     (
         "BE",
-        r"Royaume\s+de\s+Belgique|Koninkrijk\s+België|Police\s+fédérale|Federale\s+Politie|Parquet\s+(?:de\s+)?(?:Bruxelles|Liège|Anvers)",
+        r"Royaume\s+de\s+Belgique|Koninkrijk\s+Belgi|Police\s+fédérale|Federale\s+Politie|Parquet\s+(?:de\s+)?(?:Bruxelles|Liège|Anvers)",
     ),
     (
         "FR",
-        r"République\s+française|Police\s+nationale|Gendarmerie\s+nationale|Tribunal\s+judiciaire|Parquet\s+(?:de\s+Paris|national)|Office\s+anti-cybercriminalité|Brigade\s+de\s+répression|Direction\s+(?:centrale|générale)\s+de\s+la\s+police\s+judiciaire|DGDDI|Douane\s+française",
+        r"République\s+française|Police\s+nationale|Gendarmerie\s+nationale|Tribunal\s+judiciaire|Parquet\s+(?:de\s+Paris|national)|Office\s+anti-cybercriminalit|Brigade\s+de\s+répression|Direction\s+(?:centrale|générale)\s+de\s+la\s+police\s+judiciaire|DGDDI|Douane\s+française",
     ),
     (
         "ES",
@@ -74,7 +75,7 @@ static MARKER_RES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
     MARKERS
         .iter()
         .map(|(code, pattern)| {
-            let re = Regex::new(&format!(r"(?i)\b(?:{pattern})\b"))
+            let re = crate::text::compile(&format!(r"(?i)\b(?:{pattern})\b"))
                 .unwrap_or_else(|e| panic!("jurisdiction marker {code}: {e}"));
             (*code, re)
         })

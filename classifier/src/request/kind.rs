@@ -16,7 +16,7 @@ struct Cue {
 }
 
 fn cue(kind: RequestKind, weight: f32, pattern: &str) -> Cue {
-    let re = Regex::new(&format!(r"(?i)\b(?:{pattern})"))
+    let re = crate::text::compile(&format!(r"(?i)\b(?:{pattern})"))
         .unwrap_or_else(|e| panic!("kind pattern {pattern:?}: {e}"));
     Cue { kind, weight, re }
 }
@@ -137,7 +137,7 @@ static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
 
 /// Administrative actions: the message asks for no process, it manages one.
 static ADMINISTRATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::compile(
         r"(?ix)\b(?:
             change\s+of\s+(?:the\s+)?(?:case\s+)?agent|new\s+case\s+agent|(?:point\s+of\s+contact|case\s+agent)\s+(?:has\s+)?chang\w*
             |(?:release|lift|remove)\s+(?:the\s+)?(?:hold|freeze|restriction|block)|(?:hold|freeze|restriction)\s+(?:can|may)\s+be\s+(?:released|lifted)
@@ -156,13 +156,13 @@ static ADMINISTRATIVE: LazyLock<Regex> = LazyLock::new(|| {
 /// Words that make a mention of a process a mention of the future ("a subpoena will
 /// follow"): it is not what this message asks for.
 static FUTURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::compile(
         r"(?i)will\s+(?:follow|be\s+(?:served|sent|issued|obtained|forthcoming))|to\s+follow|forthcoming|in\s+preparation|being\s+(?:prepared|sought|obtained)|wird\s+(?:folgen|nachgereicht|beantragt|erwirkt)|folgt|suivra|sera\s+(?:transmis|délivré)e?|seguirá|será\s+(?:remitid|enviad|emitid)|seguirà|sarà\s+(?:trasmess|emess)|volgt|zal\s+volgen|será\s+(?:enviad|emitid)",
     )
     .unwrap_or_else(|e| panic!("future regex: {e}"))
 });
 static PENDING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:pending|awaiting|until\s+(?:we|you)\s+(?:obtain|receive|serve)|in\s+anticipation\s+of|bis\s+zur?\s+(?:vorlage|zustellung)|dans\s+l['’]attente\s+d|(?:en|a\s+la)\s+espera\s+de|in\s+attesa\s+d|in\s+afwachting\s+van|enquanto\s+aguard\w*)\W+(?:\w+\W+){0,4}$")
+    crate::text::compile(r"(?i)(?:pending|awaiting|until\s+(?:we|you)\s+(?:obtain|receive|serve)|in\s+anticipation\s+of|bis\s+zur?\s+(?:vorlage|zustellung)|dans\s+l['’]attente\s+d|(?:en|a\s+la)\s+espera\s+de|in\s+attesa\s+d|in\s+afwachting\s+van|enquanto\s+aguard\w*)\W+(?:\w+\W+){0,4}$")
         .unwrap_or_else(|e| panic!("pending regex: {e}"))
 });
 

@@ -34,6 +34,17 @@ const LANGUAGES: &[(Lang, &str)] = &[
 
 /// Below this many letters a text is too short to tell its language.
 const MIN_LETTERS: usize = 25;
+/// Detection reads at most this many bytes: a few paragraphs settle the language, and
+/// long texts (a forwarded thread, a 40-page letter) would only cost time.
+const MAX_BYTES: usize = 4096;
+
+fn head(text: &str) -> &str {
+    let mut end = text.len().min(MAX_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or(text)
+}
 
 pub fn detect(texts: &Texts) -> Option<String> {
     let detector = Detector::with_allowlist(LANGUAGES.iter().map(|(l, _)| *l).collect());
@@ -47,7 +58,7 @@ pub fn detect(texts: &Texts) -> Option<String> {
         if text.chars().filter(|c| c.is_alphabetic()).count() < MIN_LETTERS {
             continue;
         }
-        if let Some(info) = detector.detect(&text) {
+        if let Some(info) = detector.detect(head(&text)) {
             return LANGUAGES
                 .iter()
                 .find(|(l, _)| *l == info.lang())

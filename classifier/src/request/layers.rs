@@ -28,7 +28,7 @@ pub struct Texts {
 }
 
 static REPLY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:(?:re|aw|wg|fw|fwd|tr|rv|r|i|rif|antw|doorst|enc|res|sv|vs)\s*(?:\[\d+\])?\s*:\s*)+")
+    crate::text::compile(r"(?i)^\s*(?:(?:re|aw|wg|fw|fwd|tr|rv|r|i|rif|antw|doorst|enc|res|sv|vs)\s*(?:\[\d+\])?\s*:\s*)+")
         .unwrap_or_else(|e| panic!("reply prefix regex: {e}"))
 });
 

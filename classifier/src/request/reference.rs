@@ -36,20 +36,21 @@ static REFERENCE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         .map(|label| {
             let pattern =
                 format!(r"(?P<label>\b(?i:{label}))(?P<sep>[ \t]*[:#]?[ \t]*)(?P<value>{VALUE})");
-            Regex::new(&pattern).unwrap_or_else(|e| panic!("reference regex {label:?}: {e}"))
+            crate::text::compile(&pattern)
+                .unwrap_or_else(|e| panic!("reference regex {label:?}: {e}"))
         })
         .collect()
 });
 
 /// Words right before a label that make it someone else's reference.
 static NOT_OURS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:\byour|\bihr(?:e|er)?|\bvotre|\bsu|\bvuestra|\bvostro|\buw|\bvossa|\bsua|\bticket|\bexchange)\s*$")
+    crate::text::compile(r"(?i)(?:\byour|\bihr(?:e|er)?|\bvotre|\bsu|\bvuestra|\bvostro|\buw|\bvossa|\bsua|\bticket|\bexchange)\s*$")
         .unwrap_or_else(|e| panic!("not-ours regex: {e}"))
 });
 
 /// Values that are the exchange's ticket numbers, however labelled.
 static TICKET_VALUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:ticket|tkt|req|ler|lers|case-?id)[-#]")
+    crate::text::compile(r"(?i)^(?:ticket|tkt|req|ler|lers|case-?id)[-#]")
         .unwrap_or_else(|e| panic!("ticket regex: {e}"))
 });
 

@@ -262,3 +262,128 @@ fn invalid_signal(invalid: &[Invalid]) -> Option<Signal> {
         ),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assessment::{RequestKind, Verdict};
+    use lea_ingest::{Attachment, Mailbox};
+
+    fn sender(address: &str, verdict: Verdict) -> SenderAssessment {
+        SenderAssessment {
+            address: address.to_string(),
+            display_name: None,
+            domain: address.rsplit('@').next().unwrap_or("").to_string(),
+            verdict,
+            agency: None,
+            risk: 0,
+            signals: Vec::new(),
+        }
+    }
+
+    fn request(jurisdiction: Option<&str>) -> RequestAssessment {
+        RequestAssessment {
+            kind: RequestKind::Subpoena,
+            urgent: false,
+            deadline: None,
+            deadline_text: None,
+            agency_reference: None,
+            jurisdiction: jurisdiction.map(str::to_string),
+            language: None,
+        }
+    }
+
+    fn config(patterns: &[&str]) -> ClassifierConfig {
+        ClassifierConfig {
+            own_domains: vec!["exchange.example".to_string()],
+            account_id_patterns: patterns.iter().map(|p| p.to_string()).collect(),
+            ..ClassifierConfig::default()
+        }
+    }
+
+    #[test]
+    fn own_domains_sender_and_colleagues_are_never_targets() {
+        let message = Message {
+            from: Some(Mailbox {
+                address: "Agent@FBI.gov".to_string(),
+                display_name: None,
+            }),
+            reply_to: vec![Mailbox {
+                address: "case-desk@example.org".to_string(),
+                display_name: None,
+            }],
+            body_text: "Records for bad.guy@gmail.com, not lers@exchange.example nor \
+                        support@mail.exchange.example; copy colleague@fbi.gov and \
+                        case-desk@example.org and agent@fbi.gov.\n"
+                .to_string(),
+            ..Message::default()
+        };
+        let extractor = TargetExtractor::new(&config(&[]));
+        let mut signals = Vec::new();
+        let targets = extractor.extract(
+            &message,
+            &sender("agent@fbi.gov", Verdict::Verified),
+            &request(Some("US")),
+            &mut signals,
+        );
+        let values: Vec<&str> = targets.iter().map(|t| t.value.as_str()).collect();
+        assert_eq!(values, vec!["bad.guy@gmail.com"]);
+        assert!(signals.is_empty());
+    }
+
+    #[test]
+    fn account_patterns_use_their_first_group_and_bad_patterns_are_reported() {
+        let extractor = TargetExtractor::new(&config(&[r"\bUID[- ]?([0-9]{8})\b", "(unclosed"]));
+        assert_eq!(extractor.pattern_errors().len(), 1);
+        assert!(TargetExtractor::try_new(&config(&["(unclosed"])).is_err());
+        let message = Message {
+            body_text: "Please report on UID 12345678 and UID-87654321.".to_string(),
+            ..Message::default()
+        };
+        let mut signals = Vec::new();
+        let targets = extractor.extract(
+            &message,
+            &sender("x@police.example", Verdict::Unverified),
+            &request(None),
+            &mut signals,
+        );
+        let values: Vec<(&str, &str)> = targets
+            .iter()
+            .map(|t| (t.kind.as_str(), t.value.as_str()))
+            .collect();
+        assert_eq!(
+            values,
+            vec![("account_id", "12345678"), ("account_id", "87654321")]
+        );
+    }
+
+    #[test]
+    fn first_source_wins_and_lookalikes_make_one_signal() {
+        let address = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa";
+        let message = Message {
+            subject: Some(format!("Wallet {address}")),
+            body_text: format!(
+                "Wallet {address} and the mistyped 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb.\n"
+            ),
+            attachments: vec![Attachment {
+                filename: Some("letter.pdf".to_string()),
+                text: Some(format!("Dear Sir,\nwallet {address}\n")),
+                ..Attachment::default()
+            }],
+            ..Message::default()
+        };
+        let extractor = TargetExtractor::new(&config(&[]));
+        let mut signals = Vec::new();
+        let targets = extractor.extract(
+            &message,
+            &sender("x@police.example", Verdict::Unverified),
+            &request(None),
+            &mut signals,
+        );
+        assert_eq!(targets.len(), 1);
+        assert_eq!(targets[0].source, "subject");
+        assert_eq!(signals.len(), 1);
+        assert_eq!(signals[0].code, "invalid_identifiers");
+        assert!(signals[0].detail.starts_with("1 "));
+    }
+}

@@ -31,7 +31,7 @@ pub struct Found {
 }
 
 fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).unwrap_or_else(|e| panic!("built-in pattern {pattern:?}: {e}"))
+    crate::text::compile(pattern).unwrap_or_else(|e| panic!("built-in pattern {pattern:?}: {e}"))
 }
 
 static BASE58: LazyLock<Regex> = LazyLock::new(|| re(r"\b[13LMTr][1-9A-HJ-NP-Za-km-z]{24,34}\b"));

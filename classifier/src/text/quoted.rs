@@ -16,7 +16,7 @@ pub struct ReplySplit {
 
 /// Separator lines that start a quoted or forwarded message, in the languages served.
 static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::compile(
         r"(?ix)^\s*(?:
             -{2,}\s*(?:original\s+message|forwarded\s+message|original-?nachricht|weitergeleitete\s+nachricht
                 |message\s+d'origine|message\s+transf[ée]r[ée]|mensaje\s+original|mensaje\s+reenviado
@@ -31,27 +31,27 @@ static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
 
 /// One-line (or two-line, when wrapped) attributions: "On Mon, 2 Mar 2026, X wrote:".
 static ATTRIBUTION_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:on|am|le|el|il|op|em|a)\s\S.*$")
+    crate::text::compile(r"(?i)^\s*(?:on|am|le|el|il|op|em|a)\s\S.*$")
         .unwrap_or_else(|e| panic!("attribution regex: {e}"))
 });
 static ATTRIBUTION_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:wrote|schrieb|a\s+écrit|escribió|ha\s+scritto|schreef|escreveu|scrisse)\s*(?:\S+\s*)?:\s*$")
+    crate::text::compile(r"(?i)(?:wrote|schrieb|a\s+écrit|escribió|ha\s+scritto|schreef|escreveu|scrisse)\s*(?:\S+\s*)?:\s*$")
         .unwrap_or_else(|e| panic!("attribution end regex: {e}"))
 });
 
 /// The first line of an Outlook-style header block: "From:", "Von:", "De :", "Da:", "Van:".
 static HEADER_FROM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*\*?(?:from|von|de|da|van|remitente)\s*:\*?\s*\S")
+    crate::text::compile(r"(?i)^\s*\*?(?:from|von|de|da|van|remitente)\s*:\*?\s*\S")
         .unwrap_or_else(|e| panic!("header regex: {e}"))
 });
 /// A second header line that confirms the block: "Sent:", "Gesendet:", "Envoyé :", ...
 static HEADER_SENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*\*?(?:sent|date|gesendet|datum|envoyé|date\s+d'envoi|enviado|fecha|inviato|data|verzonden|verstuurd|datum|enviada)\s*:\*?\s*\S")
+    crate::text::compile(r"(?i)^\s*\*?(?:sent|date|gesendet|datum|envoyé|date\s+d'envoi|enviado|fecha|inviato|data|verzonden|verstuurd|datum|enviada)\s*:\*?\s*\S")
         .unwrap_or_else(|e| panic!("header regex: {e}"))
 });
 /// Any line of a quoted header block, left out of the quoted text.
 static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*\*?(?:from|to|cc|bcc|sent|date|subject|von|an|gesendet|datum|betreff|de|à|a|envoyé|objet|cc|para|enviado|fecha|asunto|da|inviato|data|oggetto|van|aan|verzonden|onderwerp|assunto|enviada)\s*:\*?")
+    crate::text::compile(r"(?i)^\s*\*?(?:from|to|cc|bcc|sent|date|subject|von|an|gesendet|datum|betreff|de|à|a|envoyé|objet|cc|para|enviado|fecha|asunto|da|inviato|data|oggetto|van|aan|verzonden|onderwerp|assunto|enviada)\s*:\*?")
         .unwrap_or_else(|e| panic!("header regex: {e}"))
 });
 

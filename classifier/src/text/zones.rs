@@ -7,7 +7,7 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::compile(
         r"(?ix)^\s*(?:
             --\s*$
             |(?:best|kind|warm)?\s*regards\b.*|sincerely\b.*|respectfully\b.*|yours\s+(?:faithfully|truly|sincerely)\b.*
@@ -24,7 +24,7 @@ static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static SALUTATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::compile(
         r"(?i)^\s*(?:dear\b|to\s+whom\s+it\s+may\s+concern|sehr\s+geehrte|guten\s+tag|madame|monsieur|mesdames|estimad[oa]s?\b|muy\s+señor|señores|gentil[ei]\b|egregi\b|spettabile|geachte\b|exm[oa]s?\.?\b|caros?\b|prezad[oa]s?\b)",
     )
     .unwrap_or_else(|e| panic!("salutation regex: {e}"))
@@ -32,7 +32,7 @@ static SALUTATION: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Headings that end a signature block: attachments listing accounts follow signatures.
 static ANNEX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::text::compile(
         r"(?i)^\s*(?:attachment|exhibit|schedule|annex|appendix|anlage|annexe|anexo|allegato|bijlage)\b",
     )
     .unwrap_or_else(|e| panic!("annex regex: {e}"))
