@@ -49,3 +49,105 @@ pub fn understand(
         language: language::detect(&texts),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assessment::Verdict;
+    use chrono::NaiveDate;
+
+    fn understand_body(subject: &str, body: &str, domain: &str) -> RequestAssessment {
+        let message = Message {
+            subject: Some(subject.to_string()),
+            body_text: body.to_string(),
+            ..Message::default()
+        };
+        let sender = SenderAssessment {
+            address: format!("officer@{domain}"),
+            display_name: None,
+            domain: domain.to_string(),
+            verdict: Verdict::Unverified,
+            agency: None,
+            risk: 0,
+            signals: Vec::new(),
+        };
+        let now = chrono::DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z")
+            .map(|d| d.with_timezone(&chrono::Utc))
+            .unwrap_or_default();
+        understand(&message, &sender, &Directory::builtin(), now)
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    #[test]
+    fn subpoena_form_fields() {
+        let r = understand_body(
+            "Subpoena to produce documents",
+            "Date: March 1, 2026\n\nYOU ARE COMMANDED to produce the documents listed in Attachment A.\n\nDate and Time: 03/20/2026 10:00 am\n",
+            "usdoj.gov",
+        );
+        assert_eq!(r.kind, RequestKind::Subpoena);
+        assert_eq!(r.deadline, day(2026, 3, 20));
+        assert_eq!(r.jurisdiction.as_deref(), Some("US"));
+        assert_eq!(r.language.as_deref(), Some("en"));
+    }
+
+    #[test]
+    fn deadline_labels_in_german_and_french() {
+        let r = understand_body(
+            "Auskunftsersuchen",
+            "Sehr geehrte Damen und Herren, wir bitten um Auskunft zu dem Konto.\nFrist: 31.03.2026\n",
+            "polizei.sachsen.de",
+        );
+        assert_eq!(r.deadline, day(2026, 3, 31));
+        assert_eq!(r.jurisdiction.as_deref(), Some("DE"));
+        let r = understand_body(
+            "Demande d'informations",
+            "Madame, Monsieur, merci de nous communiquer les informations demandées.\nDate limite de réponse : 30/04/2026\n",
+            "interieur.gouv.fr",
+        );
+        assert_eq!(r.kind, RequestKind::InformationRequest);
+        assert_eq!(r.deadline, day(2026, 4, 30));
+        assert_eq!(r.language.as_deref(), Some("fr"));
+    }
+
+    #[test]
+    fn spelled_out_relative_deadline() {
+        let r = understand_body(
+            "Request for information",
+            "Please provide the information within ten (10) business days of receipt of this letter.",
+            "example.org",
+        );
+        assert_eq!(r.deadline, None);
+        assert_eq!(
+            r.deadline_text.as_deref(),
+            Some("within ten (10) business days of receipt of this letter")
+        );
+    }
+
+    #[test]
+    fn quoted_deadline_counts_when_the_new_text_has_none() {
+        let r = understand_body(
+            "Re: Preservation request",
+            "Any news?\n\nOn Mon, 2 Mar 2026, Agent <a@b.gov> wrote:\n> Please preserve the account and confirm by March 9, 2026.\n",
+            "b.gov",
+        );
+        assert_eq!(r.kind, RequestKind::PreservationRequest);
+        assert_eq!(r.deadline, day(2026, 3, 9));
+    }
+
+    #[test]
+    fn our_reference_beats_your_reference() {
+        let r = understand_body(
+            "Request",
+            "Your reference: EXA-LER-77\nOur reference: 2026/123-CY\nPlease send the data.",
+            "example.org",
+        );
+        assert_eq!(
+            r.agency_reference.as_deref(),
+            Some("Our reference: 2026/123-CY")
+        );
+    }
+}
