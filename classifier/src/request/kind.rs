@@ -235,13 +235,20 @@ fn prefix_chars(s: &str, n: usize) -> &str {
 }
 
 fn suffix_chars(s: &str, n: usize) -> &str {
-    let count = s.chars().count();
-    if count <= n {
-        return s;
+    // Look at a bounded tail only: counting the characters of the whole prefix for
+    // every match would make long texts quadratic.
+    let mut from = s.len().saturating_sub(n * 4);
+    while !s.is_char_boundary(from) {
+        from += 1;
     }
-    match s.char_indices().nth(count - n) {
-        Some((i, _)) => s.get(i..).unwrap_or(s),
-        None => s,
+    let tail = s.get(from..).unwrap_or("");
+    let count = tail.chars().count();
+    if count <= n {
+        return tail;
+    }
+    match tail.char_indices().nth(count - n) {
+        Some((i, _)) => tail.get(i..).unwrap_or(tail),
+        None => tail,
     }
 }
 

@@ -151,3 +151,29 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod hostile_input {
+    use super::*;
+    use crate::{Classifier, ClassifierConfig};
+
+    /// A long text without line breaks, dense with labels, dates and candidates: every
+    /// look-around is bounded, so this stays linear (run it with --release to see).
+    #[test]
+    fn one_long_line_of_lookalikes_is_handled() {
+        let unit = "Ref. 12/34 Case No. 55-1 by 03/04/2026 from 1.1.2025 bis 2.2.2025 +49 151 2345678 tel 0151 2345 \
+                    1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb a@b.co 10.0.0.1 DE89370400440532013001 ";
+        let body = unit.repeat(4000);
+        let message = Message {
+            body_text: body,
+            ..Message::default()
+        };
+        let classifier = Classifier::new(Directory::builtin(), ClassifierConfig::default());
+        let assessment = classifier.assess(&message, chrono::Utc::now());
+        assert_eq!(
+            assessment.request.agency_reference.as_deref(),
+            Some("Case No. 55-1")
+        );
+        assert!(assessment.targets.iter().any(|t| t.kind == "email"));
+    }
+}

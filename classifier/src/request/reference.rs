@@ -98,7 +98,12 @@ pub fn find(texts: &Texts) -> Option<String> {
                 if label_ends_in_word && glued {
                     continue;
                 }
-                let before = piece.text.get(..label.start()).unwrap_or("");
+                // Only the words just before the label matter ("your ref").
+                let mut from = label.start().saturating_sub(24);
+                while !piece.text.is_char_boundary(from) {
+                    from += 1;
+                }
+                let before = piece.text.get(from..label.start()).unwrap_or("");
                 if NOT_OURS.is_match(before) || TICKET_VALUE.is_match(value_text) {
                     continue;
                 }

@@ -130,6 +130,7 @@ impl TargetExtractor {
         let mut seen = HashSet::new();
         let mut targets = Vec::new();
         let mut invalid: Vec<Invalid> = Vec::new();
+        let mut invalid_seen = HashSet::new();
         for section in &sections {
             let zones = contact_zones(section.text, section.letter);
             let found = scan::scan(section.text, country, &zones, &self.account_patterns);
@@ -146,7 +147,7 @@ impl TargetExtractor {
                 }
             }
             for bad in found.invalid {
-                if !invalid.contains(&bad) {
+                if invalid_seen.insert((bad.kind, bad.written.clone())) {
                     invalid.push(bad);
                 }
             }
@@ -219,7 +220,12 @@ fn collect_attachment_sections<'a>(
             .clone()
             .unwrap_or_else(|| attachment.content_type.clone());
         let source = format!("attachment:{name}");
-        if let Some(text) = &attachment.text {
+        // Header dumps (bounce reports) list mail hops, not anything a request is about.
+        let headers_only = matches!(
+            attachment.content_type.as_str(),
+            "text/rfc822-headers" | "message/delivery-status" | "message/disposition-notification"
+        );
+        if let Some(text) = attachment.text.as_ref().filter(|_| !headers_only) {
             sections.push(Section {
                 text,
                 source: source.clone(),

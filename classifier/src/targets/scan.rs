@@ -4,6 +4,7 @@
 use super::crypto::{self, Base58Kind, EthError, SegwitChain};
 use super::{iban, phone};
 use regex::Regex;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -78,7 +79,8 @@ pub fn scan(
     let mut scanner = Scanner {
         text,
         zones,
-        claimed: Vec::new(),
+        claimed: BTreeMap::new(),
+        invalid_seen: HashSet::new(),
         found: Found::default(),
     };
     scanner.crypto();
@@ -94,22 +96,28 @@ pub fn scan(
 struct Scanner<'a> {
     text: &'a str,
     zones: &'a [Range<usize>],
-    claimed: Vec<Range<usize>>,
+    /// Claimed ranges by start; they never overlap, so the last one starting before
+    /// a range's end is the only one that can overlap it.
+    claimed: BTreeMap<usize, usize>,
+    invalid_seen: HashSet<(&'static str, String)>,
     found: Found,
 }
 
 impl Scanner<'_> {
     fn free(&self, range: &Range<usize>) -> bool {
-        !self
-            .claimed
-            .iter()
-            .any(|c| c.start < range.end && range.start < c.end)
+        self.claimed
+            .range(..range.end)
+            .next_back()
+            .is_none_or(|(_, &end)| end <= range.start)
     }
 
     fn accept(&mut self, kind: &'static str, value: String, range: Range<usize>) {
-        let in_contact_zone = self.zones.iter().any(|z| z.contains(&range.start))
+        if !self.free(&range) {
+            return;
+        }
+        let in_contact_zone = crate::text::in_zones(self.zones, range.start)
             || OWN_CONTACT_CONTEXT.is_match(self.line_before(range.start));
-        self.claimed.push(range.clone());
+        self.claimed.insert(range.start, range.end);
         self.found.valid.push(Candidate {
             kind,
             value,
@@ -119,39 +127,42 @@ impl Scanner<'_> {
     }
 
     fn reject(&mut self, kind: &'static str, written: &str, range: Range<usize>) {
-        self.claimed.push(range);
-        let bad = Invalid {
-            kind,
-            written: written.to_string(),
-        };
-        if !self.found.invalid.contains(&bad) {
-            self.found.invalid.push(bad);
+        if !self.free(&range) {
+            return;
+        }
+        self.claimed.insert(range.start, range.end);
+        if self.invalid_seen.insert((kind, written.to_string())) {
+            self.found.invalid.push(Invalid {
+                kind,
+                written: written.to_string(),
+            });
         }
     }
 
-    /// The line around `at`, from its start to its end.
+    /// The line around `at`, from its start to its end, at most [`CONTEXT`] bytes
+    /// either side (so that text without line breaks stays linear to scan).
     fn line_of(&self, at: usize) -> &str {
-        let start = self
-            .text
-            .get(..at)
-            .and_then(|t| t.rfind('\n'))
-            .map_or(0, |i| i + 1);
+        let start = self.line_start(at);
+        let limit = floor_boundary(self.text, at.saturating_add(CONTEXT).min(self.text.len()));
         let end = self
             .text
-            .get(at..)
+            .get(at..limit)
             .and_then(|t| t.find('\n'))
-            .map_or(self.text.len(), |i| at + i);
+            .map_or(limit, |i| at + i);
         self.text.get(start..end).unwrap_or("")
     }
 
-    /// The line up to `at`.
+    /// The line up to `at` (at most [`CONTEXT`] bytes of it).
     fn line_before(&self, at: usize) -> &str {
-        let start = self
-            .text
-            .get(..at)
+        self.text.get(self.line_start(at)..at).unwrap_or("")
+    }
+
+    fn line_start(&self, at: usize) -> usize {
+        let from = ceil_boundary(self.text, at.saturating_sub(CONTEXT));
+        self.text
+            .get(from..at)
             .and_then(|t| t.rfind('\n'))
-            .map_or(0, |i| i + 1);
-        self.text.get(start..at).unwrap_or("")
+            .map_or(from, |i| from + i + 1)
     }
 
     fn crypto(&mut self) {
@@ -333,6 +344,23 @@ impl Scanner<'_> {
             }
         }
     }
+}
+
+/// How far around a candidate its line is read for context words.
+const CONTEXT: usize = 200;
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_boundary(text: &str, mut at: usize) -> usize {
+    while at < text.len() && !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
 }
 
 fn preceded_by_word_char(text: &str, at: usize) -> bool {

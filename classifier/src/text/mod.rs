@@ -8,4 +8,4 @@ mod zones;
 pub use pattern::compile;
 
 pub use quoted::{ReplySplit, split_reply};
-pub use zones::contact_zones;
+pub use zones::{contact_zones, in_zones};

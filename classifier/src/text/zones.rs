@@ -81,7 +81,29 @@ pub fn contact_zones(text: &str, letter: bool) -> Vec<Range<usize>> {
         zones.push(start..text.len());
     }
     zones.retain(|z| !z.is_empty());
-    zones
+    merge(zones)
+}
+
+/// Sorted, non-overlapping ranges, so that a position can be looked up by bisection.
+fn merge(mut zones: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    zones.sort_by_key(|z| z.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(zones.len());
+    for zone in zones {
+        match merged.last_mut() {
+            Some(last) if zone.start <= last.end => last.end = last.end.max(zone.end),
+            _ => merged.push(zone),
+        }
+    }
+    merged
+}
+
+/// Whether `at` lies in one of `zones` (as returned by [`contact_zones`]).
+pub fn in_zones(zones: &[Range<usize>], at: usize) -> bool {
+    let after = zones.partition_point(|z| z.start <= at);
+    after
+        .checked_sub(1)
+        .and_then(|i| zones.get(i))
+        .is_some_and(|z| z.contains(&at))
 }
 
 #[cfg(test)]
