@@ -5,7 +5,7 @@ mod pattern;
 mod quoted;
 mod zones;
 
-pub use pattern::compile;
+pub(crate) use pattern::compile;
 
 pub use quoted::{ReplySplit, split_reply};
 pub use zones::{contact_zones, in_zones};
