@@ -51,6 +51,9 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static IPV4: LazyLock<Regex> = LazyLock::new(|| re(r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b"));
+/// "version 1.2.5.1", "v10.0.0.1": a dotted quad that is a version number.
+static VERSION_BEFORE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)(?:\bversion|\brelease|\bbuild|\bv)\s*$"));
 static IPV6: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}"));
 static PHONE_INTERNATIONAL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:\+|\b00)[1-9][0-9 ()\-./\u{a0}]{6,22}[0-9]"));
@@ -293,7 +296,10 @@ impl Scanner<'_> {
                 || after.as_deref().is_some_and(|a| {
                     a.starts_with('.') && a.chars().nth(1).is_some_and(|c| c.is_ascii_digit())
                 });
-            if dotted_more || !self.free(&m.range()) {
+            if dotted_more
+                || !self.free(&m.range())
+                || VERSION_BEFORE.is_match(self.line_before(m.start()))
+            {
                 continue;
             }
             if let Ok(ip) = m.as_str().parse::<std::net::Ipv4Addr>()
@@ -479,6 +485,9 @@ mod tests {
         assert!(kinds(&format!("SHA-256 of the export: {h}"), None).is_empty());
         assert_eq!(kinds(&format!("tx {h}"), None).len(), 1);
         assert!(kinds("version 1.2.3.4.5", None).is_empty());
+        assert!(kinds("Mutt version 1.2.5.1 (2000-07-28)", None).is_empty());
+        assert!(kinds("build v10.0.0.1", None).is_empty());
+        assert_eq!(kinds("from 10.0.0.1", None).len(), 1);
     }
 
     #[test]
