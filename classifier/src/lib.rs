@@ -15,6 +15,7 @@ pub mod directory;
 pub mod request;
 pub mod sender;
 pub mod targets;
+pub mod text;
 
 pub use assessment::{
     AgencyRef, Assessment, AttachmentSummary, RequestAssessment, RequestKind, SenderAssessment,

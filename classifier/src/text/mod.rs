@@ -1,0 +1,11 @@
+//! Plain-text structure of a message body: the new text versus the quoted earlier
+//! messages, and the parts of a letter that hold the writer's own contact details.
+
+mod pattern;
+mod quoted;
+mod zones;
+
+pub(crate) use pattern::compile;
+
+pub use quoted::{ReplySplit, split_reply};
+pub use zones::{contact_zones, in_zones};
