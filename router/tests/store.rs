@@ -45,10 +45,23 @@ fn mail(id: &str, extra: &str, subject: &str) -> String {
 
 /// The events waiting in the outbox, decoded, oldest first.
 async fn pending_events<S: Store>(store: &S) -> Vec<CaseEvent> {
-    let rows = store.claim_outbox(1000, Duration::from_secs(60)).await.unwrap();
+    let rows = store
+        .claim_outbox(1000, Duration::from_secs(60))
+        .await
+        .unwrap();
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    store.release(&ids.iter().map(|i| (*i, "peek".to_string())).collect::<Vec<_>>(), Duration::ZERO).await.unwrap();
-    rows.iter().map(|r| serde_json::from_str(&r.payload).unwrap()).collect()
+    store
+        .release(
+            &ids.iter()
+                .map(|i| (*i, "peek".to_string()))
+                .collect::<Vec<_>>(),
+            Duration::ZERO,
+        )
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| serde_json::from_str(&r.payload).unwrap())
+        .collect()
 }
 
 async fn sqlite() -> (SqliteStore, tempfile::TempDir) {
@@ -72,7 +85,9 @@ async fn postgres() -> PostgresStore {
         .await
         .unwrap();
     let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
-    let store = PostgresStore::connect(&format!("{base}/{name}")).await.unwrap();
+    let store = PostgresStore::connect(&format!("{base}/{name}"))
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
     store
 }
@@ -98,24 +113,53 @@ both!(a_message_seen_twice_is_stored_once);
 async fn a_message_seen_twice_is_stored_once<S: Store>(store: S) {
     let opts = CaseOptions::default();
     let m = mail("one@fbi.gov", "", "Preservation request");
-    let first = store.commit_batch(&[incoming(&m, imap(1))], &opts).await.unwrap();
-    assert_eq!((first.stored, first.duplicates, first.cases_opened), (1, 0, 1));
+    let first = store
+        .commit_batch(&[incoming(&m, imap(1))], &opts)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.stored, first.duplicates, first.cases_opened),
+        (1, 0, 1)
+    );
     // Re-fetched at the same place, and found again in an archive.
-    let again = store.commit_batch(&[incoming(&m, imap(1))], &opts).await.unwrap();
-    let archived = Origin::Archive { archive: "old.mbox".into(), item: "message 3".into() };
-    let elsewhere = store.commit_batch(&[incoming(&m, archived)], &opts).await.unwrap();
+    let again = store
+        .commit_batch(&[incoming(&m, imap(1))], &opts)
+        .await
+        .unwrap();
+    let archived = Origin::Archive {
+        archive: "old.mbox".into(),
+        item: "message 3".into(),
+    };
+    let elsewhere = store
+        .commit_batch(&[incoming(&m, archived)], &opts)
+        .await
+        .unwrap();
     assert_eq!((again.stored, again.duplicates), (0, 1));
     assert_eq!((elsewhere.stored, elsewhere.duplicates), (0, 1));
     let stats = store.stats().await.unwrap();
-    assert_eq!((stats.raw_messages, stats.messages, stats.cases, stats.outbox_pending), (1, 1, 1, 1));
-    assert_eq!(stats.locations, 2, "both places the message was seen are recorded");
+    assert_eq!(
+        (
+            stats.raw_messages,
+            stats.messages,
+            stats.cases,
+            stats.outbox_pending
+        ),
+        (1, 1, 1, 1)
+    );
+    assert_eq!(
+        stats.locations, 2,
+        "both places the message was seen are recorded"
+    );
 }
 
 both!(duplicates_inside_one_batch_are_stored_once);
 async fn duplicates_inside_one_batch_are_stored_once<S: Store>(store: S) {
     let m = mail("dup@fbi.gov", "", "Subpoena");
     let out = store
-        .commit_batch(&[incoming(&m, imap(1)), incoming(&m, imap(2))], &CaseOptions::default())
+        .commit_batch(
+            &[incoming(&m, imap(1)), incoming(&m, imap(2))],
+            &CaseOptions::default(),
+        )
         .await
         .unwrap();
     assert_eq!((out.stored, out.duplicates), (1, 1));
@@ -128,15 +172,34 @@ async fn replies_join_their_thread_and_references_are_sequential<S: Store>(store
     let first = incoming(&mail("a@fbi.gov", "", "Subpoena 1"), imap(1));
     let other = incoming(&mail("b@fbi.gov", "", "Unrelated request"), imap(2));
     store.commit_batch(&[first, other], &opts).await.unwrap();
-    let reply = incoming(&mail("c@fbi.gov", "In-Reply-To: <a@fbi.gov>\n", "Re: Subpoena 1"), imap(3));
+    let reply = incoming(
+        &mail("c@fbi.gov", "In-Reply-To: <a@fbi.gov>\n", "Re: Subpoena 1"),
+        imap(3),
+    );
     let out = store.commit_batch(&[reply], &opts).await.unwrap();
     assert_eq!((out.cases_opened, out.cases_updated), (0, 1));
     // An agency answering our acknowledgement quotes the case reference in the subject.
-    let by_reference = incoming(&mail("d@fbi.gov", "", &format!("Re: [LEA-{year}-000002] documents")), imap(4));
+    let by_reference = incoming(
+        &mail(
+            "d@fbi.gov",
+            "",
+            &format!("Re: [LEA-{year}-000002] documents"),
+        ),
+        imap(4),
+    );
     store.commit_batch(&[by_reference], &opts).await.unwrap();
 
     let events = pending_events(&store).await;
-    let refs: Vec<_> = events.iter().map(|e| (e.event.as_str(), e.case.reference.clone(), e.case.message_count)).collect();
+    let refs: Vec<_> = events
+        .iter()
+        .map(|e| {
+            (
+                e.event.as_str(),
+                e.case.reference.clone(),
+                e.case.message_count,
+            )
+        })
+        .collect();
     assert_eq!(
         refs,
         vec![
@@ -149,7 +212,14 @@ async fn replies_join_their_thread_and_references_are_sequential<S: Store>(store
     assert_eq!(store.stats().await.unwrap().cases, 2);
     let e = &events[0];
     assert_eq!(e.schema, "lea-intake.case.v1");
-    assert_eq!(e.routing_key, format!("case.{}.{}", e.sender.verdict.as_str(), e.request.kind.as_str()));
+    assert_eq!(
+        e.routing_key,
+        format!(
+            "case.{}.{}",
+            e.sender.verdict.as_str(),
+            e.request.kind.as_str()
+        )
+    );
     assert!(e.routing_key.starts_with("case.verified."));
     assert_eq!(e.message.message_id.as_deref(), Some("a@fbi.gov"));
 }
@@ -158,33 +228,105 @@ both!(the_cursor_only_moves_forward_within_a_uidvalidity);
 async fn the_cursor_only_moves_forward_within_a_uidvalidity<S: Store>(store: S) {
     let opts = CaseOptions::default();
     assert_eq!(store.cursor("lea", "INBOX").await.unwrap(), None);
-    store.commit_batch(&[incoming(&mail("1@x", "", "a"), imap(5)), incoming(&mail("2@x", "", "b"), imap(9))], &opts).await.unwrap();
-    assert_eq!(store.cursor("lea", "INBOX").await.unwrap(), Some(StoredCursor { uid_validity: 7, last_uid: 9 }));
-    store.commit_batch(&[incoming(&mail("3@x", "", "c"), imap(4))], &opts).await.unwrap();
-    assert_eq!(store.cursor("lea", "INBOX").await.unwrap().unwrap().last_uid, 9);
-    let renumbered = Origin::Imap { account: "lea".into(), mailbox: "INBOX".into(), uid_validity: 8, uid: 2 };
-    store.commit_batch(&[incoming(&mail("4@x", "", "d"), renumbered)], &opts).await.unwrap();
-    assert_eq!(store.cursor("lea", "INBOX").await.unwrap(), Some(StoredCursor { uid_validity: 8, last_uid: 2 }));
+    store
+        .commit_batch(
+            &[
+                incoming(&mail("1@x", "", "a"), imap(5)),
+                incoming(&mail("2@x", "", "b"), imap(9)),
+            ],
+            &opts,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.cursor("lea", "INBOX").await.unwrap(),
+        Some(StoredCursor {
+            uid_validity: 7,
+            last_uid: 9
+        })
+    );
+    store
+        .commit_batch(&[incoming(&mail("3@x", "", "c"), imap(4))], &opts)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .cursor("lea", "INBOX")
+            .await
+            .unwrap()
+            .unwrap()
+            .last_uid,
+        9
+    );
+    let renumbered = Origin::Imap {
+        account: "lea".into(),
+        mailbox: "INBOX".into(),
+        uid_validity: 8,
+        uid: 2,
+    };
+    store
+        .commit_batch(&[incoming(&mail("4@x", "", "d"), renumbered)], &opts)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.cursor("lea", "INBOX").await.unwrap(),
+        Some(StoredCursor {
+            uid_validity: 8,
+            last_uid: 2
+        })
+    );
 }
 
 both!(outbox_claims_leases_and_confirmations);
 async fn outbox_claims_leases_and_confirmations<S: Store>(store: S) {
     let opts = CaseOptions::default();
-    let batch: Vec<_> = (1..=5).map(|i| incoming(&mail(&format!("{i}@x"), "", "s"), imap(i))).collect();
+    let batch: Vec<_> = (1..=5)
+        .map(|i| incoming(&mail(&format!("{i}@x"), "", "s"), imap(i)))
+        .collect();
     store.commit_batch(&batch, &opts).await.unwrap();
-    let claimed = store.claim_outbox(3, Duration::from_secs(60)).await.unwrap();
+    let claimed = store
+        .claim_outbox(3, Duration::from_secs(60))
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 3);
-    assert!(claimed.windows(2).all(|w| w[0].id < w[1].id), "oldest first");
+    assert!(
+        claimed.windows(2).all(|w| w[0].id < w[1].id),
+        "oldest first"
+    );
     // Claimed events are invisible to another relay until the lease runs out.
-    let rest = store.claim_outbox(10, Duration::from_secs(60)).await.unwrap();
+    let rest = store
+        .claim_outbox(10, Duration::from_secs(60))
+        .await
+        .unwrap();
     assert_eq!(rest.len(), 2);
-    assert!(store.claim_outbox(10, Duration::from_secs(60)).await.unwrap().is_empty());
-    store.mark_sent(&[claimed[0].id, claimed[1].id]).await.unwrap();
+    assert!(
+        store
+            .claim_outbox(10, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .mark_sent(&[claimed[0].id, claimed[1].id])
+        .await
+        .unwrap();
     // A refused event waits for its retry time, then comes back.
-    store.release(&[(claimed[2].id, "nack".into())], Duration::from_secs(3600)).await.unwrap();
-    store.release(&[(rest[0].id, "returned".into())], Duration::ZERO).await.unwrap();
-    let again = store.claim_outbox(10, Duration::from_secs(60)).await.unwrap();
-    assert_eq!(again.iter().map(|r| r.id).collect::<Vec<_>>(), vec![rest[0].id]);
+    store
+        .release(&[(claimed[2].id, "nack".into())], Duration::from_secs(3600))
+        .await
+        .unwrap();
+    store
+        .release(&[(rest[0].id, "returned".into())], Duration::ZERO)
+        .await
+        .unwrap();
+    let again = store
+        .claim_outbox(10, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![rest[0].id]
+    );
     let stats = store.stats().await.unwrap();
     assert_eq!((stats.outbox_sent, stats.outbox_pending), (2, 3));
 }
@@ -192,26 +334,51 @@ async fn outbox_claims_leases_and_confirmations<S: Store>(store: S) {
 both!(hostile_and_unparsable_messages_are_kept);
 async fn hostile_and_unparsable_messages_are_kept<S: Store>(store: S) {
     let opts = CaseOptions::default();
-    let nul = incoming("From: a\u{0}b@evil.example\nSubject: bad\u{0}subject\nMessage-ID: <n\u{0}ul@x>\n\nbody\n", imap(1));
+    let nul = incoming(
+        "From: a\u{0}b@evil.example\nSubject: bad\u{0}subject\nMessage-ID: <n\u{0}ul@x>\n\nbody\n",
+        imap(1),
+    );
     let empty = incoming("", imap(2));
-    let out = store.commit_batch(&[nul, empty.clone()], &opts).await.unwrap();
+    let out = store
+        .commit_batch(&[nul, empty.clone()], &opts)
+        .await
+        .unwrap();
     assert_eq!(out.stored, 2);
     assert!(!empty.message.parsed);
     let raw = store.raw_message(&empty.message.sha256).await.unwrap();
-    assert_eq!(raw, Some(Vec::new()), "the raw bytes of an unparsable message are kept");
+    assert_eq!(
+        raw,
+        Some(Vec::new()),
+        "the raw bytes of an unparsable message are kept"
+    );
     let events = pending_events(&store).await;
     assert!(!events[1].message.parsed);
-    assert_eq!(events[1].message.problems, vec!["unparsed: the message is empty".to_string()]);
+    assert_eq!(
+        events[1].message.problems,
+        vec!["unparsed: the message is empty".to_string()]
+    );
 }
 
 both!(imported_cases_open_at_the_message_date);
 async fn imported_cases_open_at_the_message_date<S: Store>(store: S) {
     let raw = "From: Agent <agent@fbi.gov>\nMessage-ID: <old@fbi.gov>\nDate: Tue, 3 Mar 2020 10:00:00 +0000\nSubject: Old subpoena\n\nbody\n";
-    let mut old = incoming(raw, Origin::Archive { archive: "a".into(), item: "1".into() });
+    let mut old = incoming(
+        raw,
+        Origin::Archive {
+            archive: "a".into(),
+            item: "1".into(),
+        },
+    );
     old.imported = true;
-    store.commit_batch(&[old], &CaseOptions::default()).await.unwrap();
+    store
+        .commit_batch(&[old], &CaseOptions::default())
+        .await
+        .unwrap();
     let events = pending_events(&store).await;
     assert_eq!(events[0].case.reference, "LEA-2020-000001");
     assert!(events[0].case.imported);
-    assert_eq!(events[0].case.opened_at.to_rfc3339(), "2020-03-03T10:00:00+00:00");
+    assert_eq!(
+        events[0].case.opened_at.to_rfc3339(),
+        "2020-03-03T10:00:00+00:00"
+    );
 }

@@ -19,7 +19,12 @@ pub async fn run(settings: Settings, paths: Vec<PathBuf>, no_relay: bool) -> Res
     with_store!(&settings.database.url, store => import_with(store, settings, paths, no_relay).await)
 }
 
-async fn import_with<S: Store>(store: S, settings: Settings, paths: Vec<PathBuf>, no_relay: bool) -> Result<i32> {
+async fn import_with<S: Store>(
+    store: S,
+    settings: Settings,
+    paths: Vec<PathBuf>,
+    no_relay: bool,
+) -> Result<i32> {
     store.migrate().await.context("migrating the database")?;
     let pipeline = Pipeline {
         store: store.clone(),
@@ -92,7 +97,10 @@ impl Progress {
     }
 
     fn update(&self, totals: &Totals, started: Instant) {
-        let msg = format!("{} new, {} duplicates, {} flagged", totals.stored, totals.duplicates, totals.flagged);
+        let msg = format!(
+            "{} new, {} duplicates, {} flagged",
+            totals.stored, totals.duplicates, totals.flagged
+        );
         match &self.bar {
             Some(bar) => {
                 bar.set_position(totals.fetched as u64);
@@ -101,7 +109,11 @@ impl Progress {
             None if self.last_log.get().elapsed().as_secs() >= 5 => {
                 self.last_log.set(Instant::now());
                 let rate = totals.fetched as f64 / started.elapsed().as_secs_f64().max(1e-9);
-                tracing::info!(messages = totals.fetched, rate = format!("{rate:.0}/s"), "{msg}");
+                tracing::info!(
+                    messages = totals.fetched,
+                    rate = format!("{rate:.0}/s"),
+                    "{msg}"
+                );
             }
             None => {}
         }

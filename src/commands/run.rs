@@ -66,7 +66,11 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
         }
         let mut sink = open_sink(&settings).await?;
         let pass = relay::drain(&store, &mut sink, &relay_options(&settings)).await?;
-        tracing::info!(published = pass.confirmed, refused = pass.refused, "outbox drained");
+        tracing::info!(
+            published = pass.confirmed,
+            refused = pass.refused,
+            "outbox drained"
+        );
         let pending = store.stats().await?.outbox_pending;
         if pending > 0 {
             tracing::error!(pending, "events still waiting in the outbox");
@@ -89,7 +93,9 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
         let settings = Arc::clone(&settings);
         let store = store.clone();
         let stop = stop_rx.clone();
-        tasks.push(tokio::spawn(async move { relay_loop(store, settings, stop).await }));
+        tasks.push(tokio::spawn(async move {
+            relay_loop(store, settings, stop).await
+        }));
     }
     shutdown_signal().await;
     tracing::info!("stopping: finishing the batches in hand");
@@ -231,13 +237,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite: starts the services it needs, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/services.sh
+eval "$(scripts/dovecot.sh env)"
+cargo test --workspace --all-targets "$@"
