@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     pub database: DatabaseSettings,
@@ -21,24 +21,6 @@ pub struct Settings {
     pub pipeline: PipelineSettings,
     pub log: LogSettings,
     pub mailboxes: Vec<MailboxSettings>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            database: DatabaseSettings::default(),
-            sink: SinkSettings::default(),
-            amqp: AmqpSettings::default(),
-            classifier: ClassifierSettings::default(),
-            directory: DirectorySettings::default(),
-            cases: CaseSettings::default(),
-            limits: LimitSettings::default(),
-            pdf: PdfSettings::default(),
-            pipeline: PipelineSettings::default(),
-            log: LogSettings::default(),
-            mailboxes: Vec::new(),
-        }
-    }
 }
 
 #[derive(Clone, Deserialize)]
@@ -350,6 +332,20 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The environment variables that override settings: `LEA_INTAKE_<SECTION>__<KEY>`.
+/// Every setting sits in a section, so a variable without `__` after the prefix is not
+/// one (`LEA_INTAKE_CONFIG` names the file, `LEA_INTAKE_FAILPOINT` is for tests) and must
+/// not be read as an unknown setting.
+fn setting_variables(
+    vars: impl Iterator<Item = (String, String)>,
+) -> std::collections::HashMap<String, String> {
+    vars.filter(|(name, _)| {
+        name.strip_prefix("LEA_INTAKE_")
+            .is_some_and(|rest| rest.contains("__"))
+    })
+    .collect()
+}
+
 impl Settings {
     /// Defaults, then `file` (when given), then the environment.
     pub fn load(file: Option<&Path>) -> Result<Settings> {
@@ -367,7 +363,8 @@ impl Settings {
                 .list_separator(",")
                 .with_list_parse_key("classifier.trusted_authserv_ids")
                 .with_list_parse_key("classifier.own_domains")
-                .try_parsing(true),
+                .try_parsing(true)
+                .source(Some(setting_variables(std::env::vars()))),
         );
         let settings: Settings = builder
             .build()
@@ -410,6 +407,20 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_section_variables_override_settings() {
+        let vars = [
+            ("LEA_INTAKE_DATABASE__URL", "postgres://db/lea"),
+            ("LEA_INTAKE_CONFIG", "/etc/lea-intake.toml"),
+            ("LEA_INTAKE_FAILPOINT", "after_commit"),
+            ("PATH", "/usr/bin"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+        let kept = setting_variables(vars.into_iter());
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept["LEA_INTAKE_DATABASE__URL"], "postgres://db/lea");
+    }
 
     #[test]
     fn redacts_passwords_in_urls() {

@@ -107,9 +107,14 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
 }
 
 fn relay_options(settings: &Settings) -> RelayOptions {
+    let defaults = RelayOptions::default();
+    // A claim must outlive the wait for the broker's confirms, or a second relay could
+    // take over events that are still being confirmed and publish them twice.
+    let confirm = Duration::from_secs(settings.amqp.confirm_timeout_secs);
     RelayOptions {
         batch: 500,
-        ..RelayOptions::default()
+        lease: defaults.lease.max(confirm * 2),
+        ..defaults
     }
 }
 

@@ -1,0 +1,189 @@
+//! End-to-end benchmark on the real services: N messages are APPENDed to the test
+//! Dovecot, then one `lea-intake run --once` (release build) fetches them over TLS,
+//! parses and classifies them, commits them to a fresh PostgreSQL database, publishes
+//! every case to RabbitMQ with confirms and moves the messages to Processed. Prints
+//! messages/s and the peak memory of the service process; then times `classify` over
+//! the MIME corpus the same way.
+//!
+//! ```text
+//! bash scripts/services.sh
+//! cargo build --release && cargo run --release --example e2e_bench -- [N] [--no-pdf]
+//! ```
+//!
+//! The workload cycles through fixtures/requests (which includes PDF letters, each read
+//! by a child process) and ../shared/data/mime-corpus, with a header added to every
+//! copy so that each one is a distinct message. `--no-pdf` leaves out messages with PDF
+//! attachments, to see the pipeline's own cost.
+
+#[path = "../tests/support/imap.rs"]
+mod imap;
+#[path = "../tests/support/services.rs"]
+mod services;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// target/<profile>/lea-intake, next to this example's own folder.
+fn service_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/examples");
+    let binary = profile_dir.join("lea-intake");
+    assert!(
+        binary.is_file(),
+        "{} is missing: run `cargo build --release` first",
+        binary.display()
+    );
+    binary
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if path.is_dir() {
+            files_under(&path, out);
+        } else if !name.starts_with('.') && !name.ends_with(".md") && !name.ends_with(".json") {
+            out.push(path);
+        }
+    }
+}
+
+fn workload(n: usize, with_pdf: bool) -> Vec<Vec<u8>> {
+    let mut files = Vec::new();
+    files_under(&repo().join("fixtures/requests"), &mut files);
+    files_under(&repo().join("../shared/data/mime-corpus"), &mut files);
+    let originals: Vec<Vec<u8>> = files
+        .iter()
+        .map(|p| std::fs::read(p).expect("read message"))
+        .filter(|raw| !raw.is_empty() && (with_pdf || !contains(raw, b"application/pdf")))
+        .collect();
+    (0..n)
+        .map(|i| {
+            let mut copy = format!("X-Bench-Copy: {i}\r\n").into_bytes();
+            copy.extend_from_slice(&originals[i % originals.len()]);
+            copy
+        })
+        .collect()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Runs `command` to completion; returns (seconds, peak RSS in MiB of the child).
+fn measure(command: &mut Command) -> (f64, f64) {
+    let started = Instant::now();
+    let status = command.status().expect("start lea-intake");
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(status.success(), "lea-intake failed: {status}");
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    // ru_maxrss (KiB on Linux) is the largest of the waited-for children so far.
+    (seconds, usage.ru_maxrss as f64 / 1024.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(5_000);
+    let with_pdf = !args.iter().any(|a| a == "--no-pdf");
+    let binary = service_binary();
+
+    let messages = workload(n, with_pdf);
+    let bytes: usize = messages.iter().map(Vec::len).sum();
+    let user = imap::fresh_user();
+    let started = Instant::now();
+    imap::append(&user, "INBOX", &messages).await;
+    eprintln!(
+        "loaded {n} messages ({:.1} MiB, PDF letters {}) into Dovecot in {:.1} s",
+        bytes as f64 / 1_048_576.0,
+        if with_pdf { "included" } else { "left out" },
+        started.elapsed().as_secs_f64()
+    );
+
+    let database = services::TestDatabase::create().await;
+    let exchange = services::unique_exchange();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("bench.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[database]
+url = "{db}"
+[sink]
+kind = "amqp"
+[amqp]
+url = "{amqp}"
+exchange = "{exchange}"
+[log]
+level = "warn"
+[[mailboxes]]
+name = "bench"
+host = "{host}"
+port = {port}
+tls = "implicit"
+ca_file = "{ca}"
+username = "{user}"
+password_env = "LEA_BENCH_IMAP_PASSWORD"
+"#,
+            db = database.url,
+            amqp = services::amqp_url(),
+            host = imap::host(),
+            port = imap::tls_port(),
+            ca = imap::ca_file().display(),
+        ),
+    )
+    .expect("write config");
+
+    let (seconds, rss) = measure(
+        Command::new(&binary)
+            .args(["run", "--once", "--config"])
+            .arg(&config)
+            .current_dir(dir.path())
+            .env("LEA_BENCH_IMAP_PASSWORD", imap::PASSWORD),
+    );
+    let stored = database.count("SELECT count(*) FROM messages").await;
+    let sent = database
+        .count("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL")
+        .await;
+    let moved = imap::count(&user, "Processed").await;
+    println!(
+        "end to end (IMAP TLS -> parse+classify -> PostgreSQL -> RabbitMQ confirmed -> moved): \
+         {n} messages in {seconds:.2} s = {:.0} messages/s; stored {stored}, published {sent}, \
+         moved {moved}; peak RSS {rss:.0} MiB",
+        n as f64 / seconds
+    );
+    services::delete_topology(&exchange).await;
+    database.drop_now().await;
+
+    let corpus = repo().join("../shared/data/mime-corpus");
+    let mut corpus_files = Vec::new();
+    files_under(&corpus, &mut corpus_files);
+    let (seconds, rss) = measure(
+        Command::new(&binary)
+            .args(["classify", "--json"])
+            .arg(&corpus)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null()),
+    );
+    println!(
+        "classify over the MIME corpus: {} messages in {seconds:.3} s = {:.0} messages/s \
+         (process start included); peak RSS so far {rss:.0} MiB",
+        corpus_files.len(),
+        corpus_files.len() as f64 / seconds
+    );
+}

@@ -1,0 +1,67 @@
+//! The embedded default end to end: `import` a folder into SQLite and a JSON-lines file,
+//! every case valid against the published schema; a second import changes nothing.
+
+use std::path::Path;
+use std::process::Command;
+
+fn lea(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lea-intake"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("LEA_INTAKE_CONFIG")
+        .output()
+        .expect("lea-intake runs")
+}
+
+#[test]
+fn import_into_sqlite_and_jsonl_is_idempotent_and_valid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixtures = root.join("fixtures/requests");
+    let dir = tempfile::tempdir().unwrap();
+    let out = lea(dir.path(), &["import", fixtures.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "eml")
+        })
+        .count();
+    let cases = std::fs::read_to_string(dir.path().join("cases.jsonl")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("docs/case-message.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let lines: Vec<serde_json::Value> = cases
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines.len() >= files,
+        "{} events for {files} messages",
+        lines.len()
+    );
+    for event in &lines {
+        let errors: Vec<String> = validator
+            .iter_errors(event)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?} in {event}");
+    }
+    let again = lea(dir.path(), &["import", fixtures.to_str().unwrap()]);
+    assert!(again.status.success());
+    let after = std::fs::read_to_string(dir.path().join("cases.jsonl")).unwrap();
+    assert_eq!(
+        after.lines().count(),
+        lines.len(),
+        "a second import publishes nothing"
+    );
+}

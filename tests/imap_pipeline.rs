@@ -1,0 +1,372 @@
+//! The whole pipeline against the real services: messages APPENDed to Dovecot, then
+//! `lea-intake run --once` over implicit TLS into PostgreSQL and RabbitMQ. Every message
+//! must be stored once, moved to the processed folder, and its case must arrive on the
+//! broker; a second run changes nothing; a crash between the database commit and the
+//! IMAP move, followed by a restart, creates no duplicate.
+
+#[path = "support/imap.rs"]
+mod imap;
+#[path = "support/services.rs"]
+mod services;
+
+use lea_router::sink::Topology;
+use serde_json::Value;
+use services::TestDatabase;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every message file under `dir` (recursively; SOURCE.md and expected files skipped).
+fn message_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("directory entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if path.is_dir() {
+                stack.push(path);
+            } else if !name.starts_with('.')
+                && !name.ends_with(".md")
+                && !name.ends_with(".toml")
+                && !name.ends_with(".json")
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The request fixtures (PDF letters included), the sender fixtures (impersonation
+/// included) and the third-party MIME corpus.
+fn realistic_messages() -> Vec<Vec<u8>> {
+    let corpus = repo().join("../shared/data/mime-corpus");
+    assert!(
+        corpus.is_dir(),
+        "{} is missing: the shared data folder must sit beside the clone",
+        corpus.display()
+    );
+    message_files(&repo().join("fixtures/requests"))
+        .into_iter()
+        .chain(message_files(&repo().join("fixtures/sender")))
+        .chain(message_files(&corpus))
+        .map(|path| std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        // A mailbox cannot hold an empty message (Dovecot refuses to APPEND one), so the
+        // corpus's empty file is covered by the classify and import tests instead.
+        .filter(|raw| !raw.is_empty())
+        .collect()
+}
+
+/// A config for one mailbox on the test Dovecot (implicit TLS, its private CA), one
+/// PostgreSQL database and one exchange.
+fn write_config(
+    dir: &Path,
+    user: &str,
+    database_url: &str,
+    exchange: &str,
+    batch: usize,
+) -> PathBuf {
+    let path = dir.join("lea-intake.toml");
+    let text = format!(
+        r#"
+[database]
+url = "{database_url}"
+[sink]
+kind = "amqp"
+[amqp]
+url = "{amqp}"
+exchange = "{exchange}"
+[classifier]
+trusted_authserv_ids = ["mx.example.com"]
+[pipeline]
+batch_size = {batch}
+[[mailboxes]]
+name = "lea-inbox"
+host = "{host}"
+port = {port}
+tls = "implicit"
+ca_file = "{ca}"
+username = "{user}"
+password_env = "LEA_TEST_IMAP_PASSWORD"
+folder = "INBOX"
+processed_folder = "Processed"
+command_timeout_secs = 30
+"#,
+        amqp = services::amqp_url(),
+        host = imap::host(),
+        port = imap::tls_port(),
+        ca = imap::ca_file().display(),
+    );
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+fn run_once(config: &Path, failpoint: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lea-intake"));
+    command
+        .args(["run", "--once", "--config"])
+        .arg(config)
+        .current_dir(config.parent().expect("config folder"))
+        .env("LEA_TEST_IMAP_PASSWORD", imap::PASSWORD)
+        .env_remove("LEA_INTAKE_FAILPOINT")
+        .env_remove("RUST_LOG");
+    if let Some(point) = failpoint {
+        command.env("LEA_INTAKE_FAILPOINT", point);
+    }
+    command.output().expect("lea-intake runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Case events on the broker, by event id. Every routing key reaches exactly one of the
+/// security and review queues (the urgent queue holds copies of emergency requests).
+async fn published_events(exchange: &str) -> BTreeMap<String, Value> {
+    let topology = Topology::named(exchange);
+    let (_connection, channel) = services::amqp_admin().await;
+    let mut events = BTreeMap::new();
+    for queue in topology
+        .queues
+        .iter()
+        .filter(|q| q.name.ends_with(".security") || q.name.ends_with(".review"))
+    {
+        for delivery in services::drain_queue(&channel, &queue.name).await {
+            let id = delivery
+                .properties
+                .message_id()
+                .as_ref()
+                .map(|id| id.to_string())
+                .expect("every case message carries a message_id");
+            let event: Value = serde_json::from_slice(&delivery.data).expect("JSON case message");
+            assert_eq!(
+                event["event_id"].as_str(),
+                Some(id.as_str()),
+                "message_id is the event id"
+            );
+            assert!(
+                events.insert(id.clone(), event).is_none(),
+                "event {id} was delivered twice"
+            );
+        }
+    }
+    events
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// SHA-256 of every message in a folder as the server holds it (Dovecot may rewrite
+/// line endings, so hashes are taken from what IMAP returns, as the service sees it).
+async fn folder_hashes(user: &str, folder: &str) -> Vec<String> {
+    imap::bodies(user, folder)
+        .await
+        .into_iter()
+        .map(|(_, body)| sha256_hex(&body))
+        .collect()
+}
+
+async fn stored_hashes(database: &TestDatabase) -> BTreeSet<String> {
+    let mut connection = database.connect().await;
+    let rows: Vec<String> = sqlx::query_scalar("SELECT sha256 FROM messages")
+        .fetch_all(&mut connection)
+        .await
+        .expect("read stored messages");
+    rows.into_iter().collect()
+}
+
+fn event_hashes(events: &BTreeMap<String, Value>) -> Vec<String> {
+    events
+        .values()
+        .map(|e| {
+            e["message"]["sha256"]
+                .as_str()
+                .expect("message.sha256 in every case message")
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_once_stores_moves_and_routes_every_message_exactly_once() {
+    let user = imap::fresh_user();
+    let messages = realistic_messages();
+    assert!(messages.len() >= 500, "{} messages", messages.len());
+    imap::append(&user, "INBOX", &messages).await;
+    let inbox = folder_hashes(&user, "INBOX").await;
+    assert_eq!(
+        inbox.len(),
+        messages.len(),
+        "Dovecot holds every appended message"
+    );
+    let distinct: BTreeSet<String> = inbox.iter().cloned().collect();
+
+    let database = TestDatabase::create().await;
+    let exchange = services::unique_exchange();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &user, &database.url, &exchange, 100);
+
+    let first = run_once(&config, None);
+    assert!(
+        first.status.success(),
+        "run --once failed:\n{}",
+        stderr(&first)
+    );
+
+    assert_eq!(imap::count(&user, "INBOX").await, 0, "the inbox is emptied");
+    let processed = folder_hashes(&user, "Processed").await;
+    assert_eq!(
+        processed.len(),
+        inbox.len(),
+        "every message sits in Processed"
+    );
+    assert_eq!(
+        stored_hashes(&database).await,
+        distinct,
+        "every message stored once"
+    );
+    assert_eq!(
+        database
+            .count("SELECT count(*) FROM message_locations")
+            .await,
+        i64::try_from(inbox.len()).unwrap(),
+        "every IMAP location recorded"
+    );
+    assert_eq!(
+        database
+            .count("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+            .await,
+        0,
+        "the outbox is drained"
+    );
+
+    let events = published_events(&exchange).await;
+    let mut routed = event_hashes(&events);
+    routed.sort();
+    let routed_distinct: BTreeSet<String> = routed.iter().cloned().collect();
+    assert_eq!(
+        routed.len(),
+        routed_distinct.len(),
+        "one case message per stored message"
+    );
+    assert_eq!(
+        routed_distinct, distinct,
+        "every stored message's case reached the broker"
+    );
+    for event in events.values() {
+        assert_eq!(event["schema"], "lea-intake.case.v1");
+        assert_eq!(event["message"]["mailbox"], "lea-inbox/INBOX");
+        assert!(
+            event["case"]["reference"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("LEA-"))
+        );
+    }
+    let security = events
+        .values()
+        .filter(|e| e["sender"]["verdict"] == "impersonation")
+        .count();
+    assert!(
+        security > 20,
+        "the sender fixtures' impersonations were routed: {security}"
+    );
+
+    let second = run_once(&config, None);
+    assert!(
+        second.status.success(),
+        "second run failed:\n{}",
+        stderr(&second)
+    );
+    assert_eq!(
+        stored_hashes(&database).await.len(),
+        distinct.len(),
+        "nothing new stored"
+    );
+    assert_eq!(
+        imap::count(&user, "Processed").await as usize,
+        inbox.len(),
+        "nothing moved twice"
+    );
+    assert!(
+        published_events(&exchange).await.is_empty(),
+        "nothing published again"
+    );
+
+    services::delete_topology(&exchange).await;
+    database.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crash_between_commit_and_move_creates_no_duplicate() {
+    let user = imap::fresh_user();
+    let messages: Vec<Vec<u8>> = (0..60)
+        .map(|n| {
+            imap::message(
+                &format!("Preservation request {n}"),
+                "Please preserve the records.",
+            )
+        })
+        .collect();
+    imap::append(&user, "INBOX", &messages).await;
+
+    let database = TestDatabase::create().await;
+    let exchange = services::unique_exchange();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &user, &database.url, &exchange, 25);
+
+    // Abort right after the second batch is committed, before it is moved.
+    let crashed = run_once(&config, Some("after_commit:2"));
+    assert!(
+        !crashed.status.success(),
+        "the failpoint must abort the run"
+    );
+    assert!(
+        stderr(&crashed).contains("failpoint after_commit reached"),
+        "{}",
+        stderr(&crashed)
+    );
+    assert_eq!(database.count("SELECT count(*) FROM messages").await, 50);
+    assert_eq!(
+        imap::count(&user, "Processed").await,
+        25,
+        "only the first batch was moved"
+    );
+    assert_eq!(
+        imap::count(&user, "INBOX").await,
+        35,
+        "the committed second batch is still in the inbox"
+    );
+
+    let restarted = run_once(&config, None);
+    assert!(
+        restarted.status.success(),
+        "restart failed:\n{}",
+        stderr(&restarted)
+    );
+    assert_eq!(
+        database.count("SELECT count(*) FROM messages").await,
+        60,
+        "no duplicate stored"
+    );
+    assert_eq!(database.count("SELECT count(*) FROM cases").await, 60);
+    assert_eq!(imap::count(&user, "INBOX").await, 0);
+    assert_eq!(imap::count(&user, "Processed").await, 60);
+
+    let events = published_events(&exchange).await;
+    let hashes = event_hashes(&events);
+    let distinct: BTreeSet<&String> = hashes.iter().collect();
+    assert_eq!(hashes.len(), 60, "one case message per message");
+    assert_eq!(distinct.len(), 60, "no message routed twice");
+
+    services::delete_topology(&exchange).await;
+    database.drop_now().await;
+}
