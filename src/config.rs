@@ -205,6 +205,10 @@ pub struct PipelineSettings {
     pub batch_size: usize,
     /// Seconds between polls of a mailbox without IDLE, and of the outbox.
     pub poll_interval_secs: u64,
+    /// Wait for new mail with IDLE where the server offers it (polling otherwise).
+    pub idle: bool,
+    /// IDLE is ended and re-issued after this many seconds (RFC 2177: under 29 minutes).
+    pub idle_reissue_secs: u64,
 }
 
 impl Default for PipelineSettings {
@@ -212,6 +216,8 @@ impl Default for PipelineSettings {
         PipelineSettings {
             batch_size: 200,
             poll_interval_secs: 5,
+            idle: true,
+            idle_reissue_secs: 25 * 60,
         }
     }
 }
@@ -390,6 +396,11 @@ impl Settings {
         }
         if self.pipeline.batch_size == 0 {
             bail!("pipeline.batch_size must be at least 1");
+        }
+        if !(10..29 * 60).contains(&self.pipeline.idle_reissue_secs) {
+            bail!(
+                "pipeline.idle_reissue_secs must be between 10 and 1739 (servers drop IDLE after 30 minutes)"
+            );
         }
         lea_router::ReferenceFormat::parse(&self.cases.reference_format)?;
         Ok(())

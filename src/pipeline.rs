@@ -76,6 +76,9 @@ pub struct Pipeline<S: Store> {
     pub analyzer: Arc<Analyzer>,
     pub case_options: CaseOptions,
     pub imported: bool,
+    /// Woken after every commit, so the outbox relay publishes new cases at once instead
+    /// of at its next poll.
+    pub committed: Arc<tokio::sync::Notify>,
 }
 
 /// Totals over a run.
@@ -105,16 +108,25 @@ impl<S: Store> Pipeline<S> {
         totals.fetched += raws.len();
         let analyzer = Arc::clone(&self.analyzer);
         let imported = self.imported;
+        let started = std::time::Instant::now();
         let batch = tokio::task::spawn_blocking(move || analyzer.analyze_all(raws, imported))
             .await
             .context("the analysis thread failed")?;
+        let analyzed = started.elapsed();
         totals.unparsed += batch.iter().filter(|i| !i.message.parsed).count();
         totals.flagged += batch
             .iter()
             .filter(|i| i.assessment.sender.verdict == lea_classifier::Verdict::Impersonation)
             .count();
         let outcome = self.commit(&batch).await?;
+        tracing::debug!(
+            messages = batch.len(),
+            analyze_ms = analyzed.as_millis() as u64,
+            commit_ms = (started.elapsed() - analyzed).as_millis() as u64,
+            "batch analyzed and committed"
+        );
         totals.add(&outcome);
+        self.committed.notify_one();
         Ok(())
     }
 
@@ -200,14 +212,37 @@ impl<S: Store> Pipeline<S> {
         batch_size: usize,
         totals: &mut Totals,
     ) -> Result<()> {
-        loop {
+        self.drain_until(source, batch_size, totals, || false).await
+    }
+
+    /// [`Pipeline::drain`], stopping between batches once `stop()` says so: a shutdown
+    /// finishes the batch in hand (commit and acknowledge) and leaves the rest waiting.
+    pub async fn drain_until<Src: Source>(
+        &self,
+        source: &mut Src,
+        batch_size: usize,
+        totals: &mut Totals,
+        stop: impl Fn() -> bool,
+    ) -> Result<()> {
+        while !stop() {
+            let started = std::time::Instant::now();
             let raws = source.next_batch(batch_size).await?;
             if raws.is_empty() {
                 return Ok(());
             }
+            let fetched = started.elapsed();
             let origins: Vec<_> = raws.iter().map(|r| r.origin.clone()).collect();
             self.process(raws, totals).await?;
+            let processed = started.elapsed();
             source.acknowledge(&origins).await?;
+            tracing::debug!(
+                messages = origins.len(),
+                fetch_ms = fetched.as_millis() as u64,
+                process_ms = (processed - fetched).as_millis() as u64,
+                acknowledge_ms = (started.elapsed() - processed).as_millis() as u64,
+                "batch done"
+            );
         }
+        Ok(())
     }
 }

@@ -21,7 +21,7 @@ pub use model::{Attachment, Mailbox, Message, Problem};
 pub use parse::{Limits, parse_message};
 pub use secret::Secret;
 pub use source::archive::{ArchiveKind, ArchiveSource};
-pub use source::imap::{ImapConfig, ImapSource, MailboxCursor, TlsMode};
+pub use source::imap::{IdleOutcome, ImapConfig, ImapSource, MailboxCursor, TlsMode};
 pub use source::{Origin, RawMessage, Source, SourceError};
 
 use sha2::{Digest, Sha256};

@@ -33,6 +33,7 @@ async fn import_with<S: Store>(
             reference_format: ReferenceFormat::parse(&settings.cases.reference_format)?,
         },
         imported: true,
+        committed: Default::default(),
     };
     let mut source = ArchiveSource::open_many(&paths)?;
     let progress = Progress::new();

@@ -10,7 +10,7 @@ use crate::config::{MailboxSettings, Settings, TlsSetting};
 use crate::pipeline::{Pipeline, Totals};
 use crate::store::with_store;
 use anyhow::{Context, Result};
-use lea_ingest::{ImapConfig, ImapSource, MailboxCursor, Secret, TlsMode};
+use lea_ingest::{IdleOutcome, ImapConfig, ImapSource, MailboxCursor, Secret, TlsMode};
 use lea_router::relay::{self, RelayOptions};
 use lea_router::{CaseOptions, ReferenceFormat, Store};
 use std::sync::Arc;
@@ -30,6 +30,7 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
             reference_format: ReferenceFormat::parse(&settings.cases.reference_format)?,
         },
         imported: false,
+        committed: Default::default(),
     });
     let settings = Arc::new(settings);
     if settings.mailboxes.is_empty() {
@@ -93,8 +94,9 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
         let settings = Arc::clone(&settings);
         let store = store.clone();
         let stop = stop_rx.clone();
+        let committed = Arc::clone(&pipeline.committed);
         tasks.push(tokio::spawn(async move {
-            relay_loop(store, settings, stop).await
+            relay_loop(store, settings, committed, stop).await
         }));
     }
     shutdown_signal().await;
@@ -139,12 +141,13 @@ pub fn imap_config(mailbox: &MailboxSettings, settings: &Settings) -> Result<Ima
     })
 }
 
-/// Connect with the committed cursor, process everything waiting, disconnect.
-async fn drain_mailbox<S: Store>(
+/// Connects with the committed cursor: messages committed before an interruption but not
+/// yet moved are moved now, and a UIDVALIDITY change is reported.
+async fn connect_mailbox<S: Store>(
     pipeline: &Pipeline<S>,
     settings: &Settings,
     mailbox: &MailboxSettings,
-) -> Result<Totals> {
+) -> Result<ImapSource> {
     let config = imap_config(mailbox, settings)?;
     let cursor = pipeline
         .store
@@ -154,7 +157,7 @@ async fn drain_mailbox<S: Store>(
             uid_validity: c.uid_validity,
             last_uid: c.last_uid,
         });
-    let mut source = ImapSource::connect(config, cursor).await?;
+    let source = ImapSource::connect(config, cursor).await?;
     if let Some((old, new)) = source.uid_validity_changed() {
         tracing::warn!(
             mailbox = %mailbox.name, folder = %mailbox.folder, old, new,
@@ -167,6 +170,16 @@ async fn drain_mailbox<S: Store>(
             "moved messages committed before an interruption"
         );
     }
+    Ok(source)
+}
+
+/// Connect, process everything waiting, disconnect.
+async fn drain_mailbox<S: Store>(
+    pipeline: &Pipeline<S>,
+    settings: &Settings,
+    mailbox: &MailboxSettings,
+) -> Result<Totals> {
+    let mut source = connect_mailbox(pipeline, settings, mailbox).await?;
     let mut totals = Totals::default();
     pipeline
         .drain(&mut source, settings.pipeline.batch_size, &mut totals)
@@ -175,41 +188,136 @@ async fn drain_mailbox<S: Store>(
     Ok(totals)
 }
 
-/// A mailbox worker: drain, wait, repeat; reconnect with backoff after failures.
+/// A mailbox worker for the life of the process: one connection that drains the folder,
+/// then waits for new mail (IDLE where offered, polling otherwise), and drains again.
+/// Any failure drops the connection and reconnects after a backoff with jitter.
 async fn watch_mailbox<S: Store>(
     pipeline: Arc<Pipeline<S>>,
     settings: Arc<Settings>,
     mailbox: MailboxSettings,
     mut stop: watch::Receiver<bool>,
 ) {
-    let poll = Duration::from_secs(settings.pipeline.poll_interval_secs.max(1));
-    let mut backoff = Duration::from_secs(1);
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
     while !*stop.borrow() {
-        let wait = match drain_mailbox(&pipeline, &settings, &mailbox).await {
-            Ok(totals) => {
-                backoff = Duration::from_secs(1);
-                if totals.fetched > 0 {
-                    tracing::info!(mailbox = %mailbox.name, fetched = totals.fetched, stored = totals.stored, "batch done");
-                }
-                poll
-            }
+        match serve_mailbox(&pipeline, &settings, &mailbox, &stop, &mut backoff).await {
+            Ok(()) => return,
             Err(e) => {
-                tracing::error!(mailbox = %mailbox.name, error = format!("{e:#}"), retry_in = ?backoff, "mailbox failed");
-                let wait = backoff;
-                backoff = (backoff * 2).min(Duration::from_secs(300));
-                wait
+                let wait = backoff.next_wait();
+                tracing::error!(
+                    mailbox = %mailbox.name, error = format!("{e:#}"), retry_in = ?wait,
+                    "mailbox failed; reconnecting"
+                );
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.changed() => {}
+                }
             }
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = stop.changed() => {}
         }
     }
 }
 
-async fn relay_loop<S: Store>(store: S, settings: Arc<Settings>, mut stop: watch::Receiver<bool>) {
+/// One connection's life. Returns Ok only when asked to stop.
+async fn serve_mailbox<S: Store>(
+    pipeline: &Pipeline<S>,
+    settings: &Settings,
+    mailbox: &MailboxSettings,
+    stop: &watch::Receiver<bool>,
+    backoff: &mut Backoff,
+) -> Result<()> {
+    let mut source = connect_mailbox(pipeline, settings, mailbox).await?;
+    backoff.reset();
+    let use_idle = settings.pipeline.idle && source.supports_idle();
+    tracing::info!(
+        mailbox = %mailbox.name, folder = %mailbox.folder,
+        waits_with = if use_idle { "IDLE" } else { "polling" },
+        "mailbox connected"
+    );
+    let poll = Duration::from_secs(settings.pipeline.poll_interval_secs.max(1));
+    let reissue = Duration::from_secs(settings.pipeline.idle_reissue_secs);
+    loop {
+        let mut totals = Totals::default();
+        pipeline
+            .drain_until(
+                &mut source,
+                settings.pipeline.batch_size,
+                &mut totals,
+                || *stop.borrow(),
+            )
+            .await?;
+        if totals.fetched > 0 {
+            tracing::info!(
+                mailbox = %mailbox.name, fetched = totals.fetched, stored = totals.stored,
+                duplicates = totals.duplicates, flagged = totals.flagged, "new mail processed"
+            );
+        }
+        if *stop.borrow() {
+            let _ = source.logout().await;
+            return Ok(());
+        }
+        if use_idle {
+            let mut stop = stop.clone();
+            let stopped = async move {
+                let _ = stop.wait_for(|stopped| *stopped).await;
+            };
+            let (back, outcome) = source.idle(reissue, stopped).await?;
+            source = back;
+            if outcome == IdleOutcome::Cancelled {
+                let _ = source.logout().await;
+                return Ok(());
+            }
+        } else {
+            let mut stop = stop.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = stop.wait_for(|stopped| *stopped) => {}
+            }
+        }
+    }
+}
+
+/// Exponential backoff with jitter, so that workers that failed together (a server
+/// restart) do not all come back at the same instant.
+struct Backoff {
+    first: Duration,
+    max: Duration,
+    current: Duration,
+}
+
+impl Backoff {
+    fn new(first: Duration, max: Duration) -> Self {
+        Backoff {
+            first,
+            max,
+            current: first,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.current = self.first;
+    }
+
+    /// The next wait: between half and all of the current step, which then doubles.
+    fn next_wait(&mut self) -> Duration {
+        let step = self.current;
+        self.current = (self.current * 2).min(self.max);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let fraction = 0.5 + f64::from(nanos % 1000) / 2000.0;
+        step.mul_f64(fraction)
+    }
+}
+
+async fn relay_loop<S: Store>(
+    store: S,
+    settings: Arc<Settings>,
+    committed: Arc<tokio::sync::Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
     let options = relay_options(&settings);
-    let idle = Duration::from_millis(500);
+    // Commits wake the relay at once; the poll only catches events left for a retry.
+    let idle = Duration::from_secs(settings.pipeline.poll_interval_secs.max(1));
     let mut sink = None;
     while !*stop.borrow() {
         if sink.is_none() {
@@ -232,6 +340,7 @@ async fn relay_loop<S: Store>(store: S, settings: Arc<Settings>, mut stop: watch
         if !wait.is_zero() {
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
+                _ = committed.notified() => {}
                 _ = stop.changed() => {}
             }
         }
@@ -257,4 +366,25 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_cap_and_resets() {
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(8));
+        let waits: Vec<Duration> = (0..6).map(|_| backoff.next_wait()).collect();
+        let steps = [1, 2, 4, 8, 8, 8];
+        for (wait, step) in waits.iter().zip(steps) {
+            let step = Duration::from_secs(step);
+            assert!(
+                *wait >= step / 2 && *wait <= step,
+                "{wait:?} for a step of {step:?}"
+            );
+        }
+        backoff.reset();
+        assert!(backoff.next_wait() <= Duration::from_secs(1));
+    }
 }

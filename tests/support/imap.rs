@@ -272,3 +272,26 @@ pub async fn bodies(user: &str, folder: &str) -> Vec<(u32, Vec<u8>)> {
     bodies.sort_by_key(|(uid, _)| *uid);
     bodies
 }
+
+/// Closes every connection `user` has to the test server (`doveadm kick`), as a server
+/// restart or a network cut would, without touching other tests' users.
+pub fn kick(user: &str) {
+    let dir = std::env::var_os("LEA_DOVECOT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
+            PathBuf::from(home).join(".cache/lea-intake/dovecot")
+        });
+    let output = std::process::Command::new("doveadm")
+        .arg("-c")
+        .arg(dir.join("dovecot.conf"))
+        .args(["kick", user])
+        .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
+        .output()
+        .unwrap_or_else(|e| panic!("doveadm kick: {e}"));
+    assert!(
+        output.status.success(),
+        "doveadm kick {user}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

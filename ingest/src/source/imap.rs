@@ -43,6 +43,21 @@ const FETCH_ITEMS: &str = "(UID RFC822.SIZE INTERNALDATE BODY.PEEK[])";
 /// UIDs per MOVE/COPY/STORE command, to keep command lines short even when UIDs are sparse.
 const UIDS_PER_COMMAND: usize = 500;
 
+/// How long an IDLE connection may stay completely silent before it is taken for dead.
+/// Servers send keepalives far more often (Dovecot every 2 minutes by default).
+pub const IDLE_SILENCE_LIMIT: Duration = Duration::from_secs(5 * 60);
+
+/// How an [`ImapSource::idle`] wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleOutcome {
+    /// The server reported a change (new mail, expunge, flags): look for new messages.
+    Changed,
+    /// Nothing happened within the wait; IDLE should be re-issued.
+    TimedOut,
+    /// The caller asked to stop.
+    Cancelled,
+}
+
 /// How the connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TlsMode {
@@ -130,6 +145,7 @@ pub struct ImapSource {
     moved_at_connect: usize,
     has_move: bool,
     has_uidplus: bool,
+    has_idle: bool,
     /// Set after a timeout or I/O failure: the protocol state is unknown from then on.
     broken: Option<String>,
 }
@@ -170,6 +186,7 @@ impl ImapSource {
             moved_at_connect: 0,
             has_move: false,
             has_uidplus: false,
+            has_idle: false,
             broken: None,
         };
         source.prepare(cursor).await?;
@@ -182,6 +199,7 @@ impl ImapSource {
         let capabilities = self.check("CAPABILITY", capabilities)?;
         self.has_move = capabilities.has_str("MOVE");
         self.has_uidplus = capabilities.has_str("UIDPLUS");
+        self.has_idle = capabilities.has_str("IDLE");
 
         self.ensure_processed_folder().await?;
 
@@ -311,6 +329,87 @@ impl ImapSource {
             uid_validity: self.uid_validity,
             last_uid: self.last_uid,
         }
+    }
+
+    /// Whether the server offers IDLE (RFC 2177), so that [`ImapSource::idle`] can wait
+    /// for new mail instead of the caller polling.
+    pub fn supports_idle(&self) -> bool {
+        self.has_idle
+    }
+
+    /// Waits in IDLE until the server reports a change to the folder, `max` passes, or
+    /// `cancel` completes; then ends IDLE so the session can be used again.
+    ///
+    /// `max` should stay well below 29 minutes (RFC 2177: servers may drop an idle client
+    /// after 30). Keepalives (`* OK Still here`) do not end the wait; a connection that
+    /// sends nothing at all for [`IDLE_SILENCE_LIMIT`] is taken for dead, so a half-open
+    /// connection is noticed within minutes. Any failure leaves the source unusable:
+    /// the caller reconnects.
+    pub async fn idle(
+        mut self,
+        max: Duration,
+        cancel: impl Future<Output = ()>,
+    ) -> Result<(ImapSource, IdleOutcome), SourceError> {
+        self.usable()?;
+        if !self.has_idle {
+            return Err(SourceError::Command {
+                command: "IDLE".into(),
+                reason: "the server does not offer IDLE".into(),
+            });
+        }
+        self.drain_unsolicited();
+        let limit = self.config.command_timeout;
+        let ImapSource {
+            config,
+            session,
+            uid_validity,
+            last_uid,
+            pending,
+            uid_validity_changed,
+            moved_at_connect,
+            has_move,
+            has_uidplus,
+            has_idle,
+            broken,
+        } = self;
+        let idle_error =
+            |failure: Failure, command: &str| failure.into_source_error(command, &config).0;
+
+        let mut handle = session.idle();
+        within(limit, handle.init())
+            .await
+            .map_err(|f| idle_error(f, "IDLE"))?;
+        let outcome = {
+            let (wait, _interrupt) = handle.wait_with_timeout(IDLE_SILENCE_LIMIT.min(max));
+            tokio::select! {
+                response = tokio::time::timeout(max, wait) => match response {
+                    Err(_) | Ok(Ok(async_imap::extensions::idle::IdleResponse::Timeout)) => {
+                        IdleOutcome::TimedOut
+                    }
+                    Ok(Ok(_)) => IdleOutcome::Changed,
+                    Ok(Err(error)) => return Err(idle_error(Failure::Imap(error), "IDLE")),
+                },
+                () = cancel => IdleOutcome::Cancelled,
+            }
+        };
+        let session = within(limit, handle.done())
+            .await
+            .map_err(|f| idle_error(f, "DONE"))?;
+        let mut source = ImapSource {
+            config,
+            session,
+            uid_validity,
+            last_uid,
+            pending,
+            uid_validity_changed,
+            moved_at_connect,
+            has_move,
+            has_uidplus,
+            has_idle,
+            broken,
+        };
+        source.drain_unsolicited();
+        Ok((source, outcome))
     }
 
     /// Says goodbye to the server. Dropping the source without it is also fine.
