@@ -205,10 +205,15 @@ fn body_text(
     let mut text = String::new();
     let mut from_html = false;
     for (i, part) in parsed.text_bodies().enumerate() {
-        if matches!(part.body, PartType::Html(_)) {
-            from_html = true;
-        }
-        if let Some(t) = parsed.body_text(i) {
+        let t = match &part.body {
+            // The same conversion as HTML attachments, hidden elements dropped.
+            PartType::Html(html) => {
+                from_html = true;
+                Some(crate::html::html_to_text(html))
+            }
+            _ => parsed.body_text(i).map(|t| t.into_owned()),
+        };
+        if let Some(t) = t {
             if !text.is_empty() {
                 text.push('\n');
             }
@@ -293,7 +298,14 @@ fn attachment(
         .clone()
         .unwrap_or_else(|| attachment.content_type.clone());
 
-    if let PartType::Message(inner) = &part.body {
+    // A message saved to a file and attached as one (`.eml`, often with a generic type)
+    // is still a message: parse it like message/rfc822, under the same depth limit.
+    let eml_file = matches!(part.body, PartType::Binary(_) | PartType::InlineBinary(_))
+        && attachment
+            .filename
+            .as_deref()
+            .is_some_and(|f| f.to_ascii_lowercase().ends_with(".eml"));
+    if matches!(part.body, PartType::Message(_)) || eml_file {
         if depth + 1 > limits.max_depth {
             attachment.error = Some(format!(
                 "attached message nested deeper than {} levels was not parsed",
@@ -303,9 +315,21 @@ fn attachment(
                 "depth_limit",
                 format!("{label}: attached message too deeply nested"),
             ));
-        } else {
+        } else if let PartType::Message(inner) = &part.body {
             let nested = convert(inner, inner.raw_message(), limits, extractor, depth + 1);
             attachment.message = Some(Box::new(nested));
+        } else {
+            let nested = parse_checked(bytes, limits, extractor, depth + 1);
+            if nested.parsed {
+                attachment.message = Some(Box::new(nested));
+            } else {
+                let reason = "the attached .eml file is not a readable message".to_string();
+                problems.push(Problem::new(
+                    "extraction_failed",
+                    format!("{label}: {reason}"),
+                ));
+                attachment.error = Some(reason);
+            }
         }
         return attachment;
     }
@@ -325,7 +349,7 @@ fn attachment(
 
     let inline_text = match &part.body {
         PartType::Text(t) => Some(t.to_string()),
-        PartType::Html(h) => Some(mail_parser::decoders::html::html_to_text(h)),
+        PartType::Html(h) => Some(crate::html::html_to_text(h)),
         _ => None,
     };
     let outcome = match inline_text {
@@ -352,6 +376,14 @@ fn attachment(
                 format!("{label}: {reason}"),
             ));
             attachment.error = Some(reason);
+        }
+        AttachmentText::Described { mut text, note } => {
+            truncate_at_char_boundary(&mut text, limits.max_text_bytes);
+            problems.push(Problem::new(
+                "archive_not_extracted",
+                format!("{label}: {note}"),
+            ));
+            attachment.text = Some(text);
         }
         AttachmentText::NotApplicable => {}
     }
