@@ -574,6 +574,172 @@ mod tests {
         assert!(!is_pdf("image/png", Some("scan.png"), b"\x89PNG"));
     }
 
+    use crate::zip::testzip::{FileSpec, build};
+
+    fn docx_bytes(text: &str) -> Vec<u8> {
+        let xml = format!(
+            r#"<w:document xmlns:w="w"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"#
+        );
+        build(&[FileSpec::new("word/document.xml", xml.as_bytes())])
+    }
+
+    #[test]
+    fn kinds_follow_type_then_name_then_bytes() {
+        let docx = docx_bytes("x");
+        let d = Kind::Office(OfficeKind::Docx);
+        assert_eq!(kind_of(DOCX_TYPES[0], None, b""), d);
+        assert_eq!(
+            kind_of("application/octet-stream", Some("Brief.DOCX"), b""),
+            d
+        );
+        assert_eq!(kind_of("application/msword", Some("a.docx"), b""), d);
+        assert_eq!(
+            kind_of("application/msword", Some("a.doc"), b""),
+            Kind::Other
+        );
+        assert_eq!(kind_of("application/octet-stream", None, &docx), d);
+        assert_eq!(kind_of("application/octet-stream", Some("x.bin"), &docx), d);
+        assert_eq!(
+            kind_of("application/vnd.oasis.opendocument.text", None, b""),
+            Kind::Office(OfficeKind::Odt)
+        );
+        assert_eq!(
+            kind_of("application/x-zip-compressed", None, b""),
+            Kind::Zip
+        );
+        assert_eq!(
+            kind_of("application/octet-stream", Some("logs.zip"), b""),
+            Kind::Zip
+        );
+        let xlsx = build(&[FileSpec::new("[Content_Types].xml", b"<Types/>")]);
+        assert_eq!(
+            kind_of("application/octet-stream", None, &xlsx),
+            Kind::Other
+        );
+        assert_eq!(
+            kind_of("image/png", Some("scan.png"), b"PK\x03\x04"),
+            Kind::Other
+        );
+        assert_eq!(
+            kind_of("application/octet-stream", Some("a.csv"), b""),
+            Kind::PlainText
+        );
+        assert_eq!(
+            kind_of("application/octet-stream", Some("a.HTM"), b""),
+            Kind::Html
+        );
+    }
+
+    #[test]
+    fn docx_text_is_read_in_process() {
+        let e = TextExtractor::disabled();
+        assert_eq!(
+            e.extract(
+                "application/octet-stream",
+                Some("letter.docx"),
+                &docx_bytes("Case 42")
+            ),
+            AttachmentText::Text("Case 42".into())
+        );
+    }
+
+    #[test]
+    fn broken_office_files_are_recorded_failures() {
+        let e = TextExtractor::disabled();
+        for (bytes, want) in [
+            (&b"PK\x03\x04 truncated"[..], "could not be read"),
+            (
+                &b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"[..],
+                "password-protected",
+            ),
+            (&b""[..], "could not be read"),
+        ] {
+            match e.extract(DOCX_TYPES[0], Some("a.docx"), bytes) {
+                AttachmentText::Failed(r) => assert!(r.contains(want), "{r}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        let empty = build(&[FileSpec::new("word/document.xml", b"<w:document/>")]);
+        assert!(matches!(
+            e.extract(DOCX_TYPES[0], None, &empty),
+            AttachmentText::Failed(r) if r.contains("no text")
+        ));
+    }
+
+    #[test]
+    fn zip_archives_are_listed_not_extracted() {
+        let z = build(&[
+            FileSpec::new("statements/", b""),
+            FileSpec::new("statements/2025.csv", b"bc1q-secret-content"),
+            FileSpec::new("evil\nname.txt", b"x"),
+        ]);
+        let e = TextExtractor::disabled();
+        let AttachmentText::Described { text, note } =
+            e.extract("application/zip", Some("evidence.zip"), &z)
+        else {
+            panic!("not described");
+        };
+        assert!(text.starts_with("archive entries (2 files"), "{text}");
+        assert!(text.contains("statements/2025.csv\n"), "{text}");
+        assert!(text.contains("evil?name.txt"), "{text}");
+        assert!(!text.contains("secret-content"));
+        assert!(note.contains("not extracted"), "{note}");
+    }
+
+    #[test]
+    fn encrypted_and_corrupt_zips_fail() {
+        let e = TextExtractor::disabled();
+        let z = build(&[FileSpec {
+            flags: 1,
+            ..FileSpec::new("a.pdf", b"x")
+        }]);
+        assert!(matches!(
+            e.extract("application/zip", None, &z),
+            AttachmentText::Failed(r) if r.contains("encrypted") && r.contains("a.pdf")
+        ));
+        assert!(matches!(
+            e.extract("application/zip", None, b"PK\x03\x04garbage"),
+            AttachmentText::Failed(r) if r.contains("could not be read")
+        ));
+    }
+
+    #[test]
+    fn text_files_are_decoded() {
+        let e = TextExtractor::disabled();
+        let g = |ct, name, bytes: &[u8]| e.extract(ct, Some(name), bytes);
+        assert_eq!(
+            g("application/octet-stream", "a.txt", b"Caf\xe9 \x80"),
+            AttachmentText::Text("Café €".into())
+        );
+        assert_eq!(
+            g("application/octet-stream", "a.txt", b"\xEF\xBB\xBFok"),
+            AttachmentText::Text("ok".into())
+        );
+        assert_eq!(
+            g("application/octet-stream", "a.txt", b"\xFF\xFEo\x00k\x00"),
+            AttachmentText::Text("ok".into())
+        );
+        assert!(matches!(
+            g("application/octet-stream", "a.txt", b"MZ\x00\x00"),
+            AttachmentText::Failed(_)
+        ));
+        let AttachmentText::Text(t) = g(
+            "application/octet-stream",
+            "page.html",
+            b"<p>seen</p><div style='display:none'>unseen</div><script>x()</script>",
+        ) else {
+            panic!()
+        };
+        assert!(
+            t.contains("seen") && !t.contains("unseen") && !t.contains("x()"),
+            "{t}"
+        );
+        assert_eq!(
+            e.extract("image/jpeg", Some("photo.jpg"), b"\xFF\xD8"),
+            AttachmentText::NotApplicable
+        );
+    }
+
     #[test]
     fn disabled_extractor_records_a_failure_for_pdfs_only() {
         let e = TextExtractor::disabled();
