@@ -6,16 +6,21 @@
 //!   on input: a message that cannot be parsed comes back marked `parsed = false`.
 //! - [`extract`]: attachment text. PDF extraction runs in a child process with memory,
 //!   CPU and wall-clock limits, because the PDF library can panic, hang or abort.
+//!   DOCX and ODT are read in-process by [`office`] over the bounded reader in [`zip`];
+//!   zip archives are only listed; HTML becomes text through [`html`].
 //! - [`tls`]: the TLS client configuration (web PKI roots plus configured CA files).
 //! - [`secret`]: a string type for passwords that never prints its value.
 //! - [`model`]: the parsed message that the classifier and the router consume.
 
 pub mod extract;
+pub mod html;
 pub mod model;
+pub mod office;
 pub mod parse;
 pub mod secret;
 pub mod source;
 pub mod tls;
+pub mod zip;
 
 pub use model::{Attachment, Mailbox, Message, Problem};
 pub use parse::{Limits, parse_message};

@@ -205,10 +205,15 @@ fn body_text(
     let mut text = String::new();
     let mut from_html = false;
     for (i, part) in parsed.text_bodies().enumerate() {
-        if matches!(part.body, PartType::Html(_)) {
-            from_html = true;
-        }
-        if let Some(t) = parsed.body_text(i) {
+        let t = match &part.body {
+            // The same conversion as HTML attachments, hidden elements dropped.
+            PartType::Html(html) => {
+                from_html = true;
+                Some(crate::html::html_to_text(html))
+            }
+            _ => parsed.body_text(i).map(|t| t.into_owned()),
+        };
+        if let Some(t) = t {
             if !text.is_empty() {
                 text.push('\n');
             }
@@ -293,7 +298,14 @@ fn attachment(
         .clone()
         .unwrap_or_else(|| attachment.content_type.clone());
 
-    if let PartType::Message(inner) = &part.body {
+    // A message saved to a file and attached as one (`.eml`, often with a generic type)
+    // is still a message: parse it like message/rfc822, under the same depth limit.
+    let eml_file = matches!(part.body, PartType::Binary(_) | PartType::InlineBinary(_))
+        && attachment
+            .filename
+            .as_deref()
+            .is_some_and(|f| f.to_ascii_lowercase().ends_with(".eml"));
+    if matches!(part.body, PartType::Message(_)) || eml_file {
         if depth + 1 > limits.max_depth {
             attachment.error = Some(format!(
                 "attached message nested deeper than {} levels was not parsed",
@@ -303,9 +315,21 @@ fn attachment(
                 "depth_limit",
                 format!("{label}: attached message too deeply nested"),
             ));
-        } else {
+        } else if let PartType::Message(inner) = &part.body {
             let nested = convert(inner, inner.raw_message(), limits, extractor, depth + 1);
             attachment.message = Some(Box::new(nested));
+        } else {
+            let nested = parse_checked(bytes, limits, extractor, depth + 1);
+            if nested.parsed {
+                attachment.message = Some(Box::new(nested));
+            } else {
+                let reason = "the attached .eml file is not a readable message".to_string();
+                problems.push(Problem::new(
+                    "extraction_failed",
+                    format!("{label}: {reason}"),
+                ));
+                attachment.error = Some(reason);
+            }
         }
         return attachment;
     }
@@ -325,7 +349,7 @@ fn attachment(
 
     let inline_text = match &part.body {
         PartType::Text(t) => Some(t.to_string()),
-        PartType::Html(h) => Some(mail_parser::decoders::html::html_to_text(h)),
+        PartType::Html(h) => Some(crate::html::html_to_text(h)),
         _ => None,
     };
     let outcome = match inline_text {
@@ -352,6 +376,14 @@ fn attachment(
                 format!("{label}: {reason}"),
             ));
             attachment.error = Some(reason);
+        }
+        AttachmentText::Described { mut text, note } => {
+            truncate_at_char_boundary(&mut text, limits.max_text_bytes);
+            problems.push(Problem::new(
+                "archive_not_extracted",
+                format!("{label}: {note}"),
+            ));
+            attachment.text = Some(text);
         }
         AttachmentText::NotApplicable => {}
     }
@@ -457,6 +489,121 @@ Please produce records.\r\n";
         let inner = m.attachments[0].message.as_ref().expect("nested message");
         assert_eq!(inner.subject.as_deref(), Some("inner"));
         assert_eq!(m.attachments[0].content_type, "message/rfc822");
+    }
+
+    fn base64(bytes: &[u8]) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for (i, chunk) in bytes.chunks(3).enumerate() {
+            if i > 0 && i % 19 == 0 {
+                out.push_str("\r\n");
+            }
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for k in 0..4 {
+                if k <= chunk.len() {
+                    out.push(A[(n >> (18 - 6 * k) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    fn with_attachment(content_type: &str, name: &str, bytes: &[u8]) -> Message {
+        let raw = format!(
+            "From: a@b.example\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nbody text\r\n--X\r\nContent-Type: {content_type}\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--X--\r\n",
+            base64(bytes)
+        );
+        parse(raw.as_bytes())
+    }
+
+    #[test]
+    fn docx_attachment_text_is_read() {
+        let xml = r#"<w:document xmlns:w="w"><w:body><w:p><w:r><w:t>Case no. 2026-117</w:t></w:r></w:p></w:body></w:document>"#;
+        let docx = crate::zip::testzip::build(&[crate::zip::testzip::FileSpec::new(
+            "word/document.xml",
+            xml.as_bytes(),
+        )]);
+        let m = with_attachment(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "letter.docx",
+            &docx,
+        );
+        assert_eq!(m.attachments[0].text.as_deref(), Some("Case no. 2026-117"));
+        assert!(m.problems.is_empty(), "{:?}", m.problems);
+        assert!(m.body_text.contains("body text"));
+    }
+
+    #[test]
+    fn corrupt_docx_is_recorded_on_the_attachment_and_the_message() {
+        let m = with_attachment(
+            "application/octet-stream",
+            "letter.docx",
+            b"PK\x03\x04 nope",
+        );
+        let a = &m.attachments[0];
+        assert!(a.text.is_none());
+        assert!(
+            a.error.as_deref().is_some_and(|e| e.contains("DOCX")),
+            "{a:?}"
+        );
+        assert!(m.problems.iter().any(|p| p.code == "extraction_failed"));
+        assert!(m.body_text.contains("body text"));
+    }
+
+    #[test]
+    fn zip_attachment_is_listed_with_a_problem() {
+        let z = crate::zip::testzip::build(&[crate::zip::testzip::FileSpec::new(
+            "wallets.txt",
+            b"content",
+        )]);
+        let m = with_attachment("application/zip", "e.zip", &z);
+        let text = m.attachments[0].text.as_deref().unwrap_or("");
+        assert!(
+            text.contains("wallets.txt") && !text.contains("content\n"),
+            "{text}"
+        );
+        assert!(m.problems.iter().any(|p| p.code == "archive_not_extracted"));
+    }
+
+    #[test]
+    fn html_attachment_and_body_drop_hidden_text() {
+        let m = with_attachment(
+            "text/html; charset=iso-8859-1",
+            "letter.html",
+            b"<html><body><p>R\xe9quisition</p><span style=\"display:none\">decoy</span></body></html>",
+        );
+        let text = m.attachments[0].text.as_deref().unwrap_or("");
+        assert!(
+            text.contains("Réquisition") && !text.contains("decoy"),
+            "{text}"
+        );
+
+        let raw =
+            b"From: a@b.example\r\nContent-Type: text/html\r\n\r\n<p>shown</p><p hidden>decoy</p>";
+        let m = parse(raw);
+        assert!(
+            m.body_text.contains("shown") && !m.body_text.contains("decoy"),
+            "{}",
+            m.body_text
+        );
+    }
+
+    #[test]
+    fn attached_eml_file_is_parsed_as_a_message() {
+        let inner =
+            b"From: inner@agency.example\r\nSubject: forwarded request\r\n\r\ninner body\r\n";
+        let m = with_attachment("application/octet-stream", "request.eml", inner);
+        let nested = m.attachments[0].message.as_ref().expect("nested");
+        assert_eq!(nested.subject.as_deref(), Some("forwarded request"));
+        let m = with_attachment("application/octet-stream", "empty.eml", b"");
+        assert!(m.attachments[0].error.is_some());
     }
 
     #[test]
