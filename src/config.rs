@@ -205,6 +205,8 @@ pub struct PipelineSettings {
     pub batch_size: usize,
     /// Seconds between polls of a mailbox without IDLE, and of the outbox.
     pub poll_interval_secs: u64,
+    /// A fetch stops adding messages once their sizes reach this many bytes.
+    pub max_batch_bytes: u64,
     /// Wait for new mail with IDLE where the server offers it (polling otherwise).
     pub idle: bool,
     /// IDLE is ended and re-issued after this many seconds (RFC 2177: under 29 minutes).
@@ -216,6 +218,7 @@ impl Default for PipelineSettings {
         PipelineSettings {
             batch_size: 200,
             poll_interval_secs: 5,
+            max_batch_bytes: 256 * 1024 * 1024,
             idle: true,
             idle_reissue_secs: 25 * 60,
         }

@@ -22,7 +22,27 @@ pub struct Analyzer {
 impl Analyzer {
     /// Parse and assess one message. Never fails: bad input is flagged, not dropped.
     pub fn analyze(&self, raw: &[u8]) -> (Message, lea_classifier::Assessment) {
-        let message = parse_message(raw, &self.limits, &self.extractor);
+        self.analyze_source(raw, None)
+    }
+
+    /// [`Analyzer::analyze`] for what a source delivered: a message the source found
+    /// too large arrives as its headers only, and says so on the case.
+    fn analyze_source(
+        &self,
+        raw: &[u8],
+        oversized: Option<u64>,
+    ) -> (Message, lea_classifier::Assessment) {
+        let mut message = parse_message(raw, &self.limits, &self.extractor);
+        if let Some(size) = oversized {
+            message.problems.push(lea_ingest::Problem::new(
+                "message_too_large",
+                format!(
+                    "{size} bytes is over the limit of {} bytes: only the headers were \
+                     fetched and stored; the full message stays in the mailbox's processed folder",
+                    self.limits.max_message_bytes
+                ),
+            ));
+        }
         let assessment = self.classifier.assess(&message, Utc::now());
         (message, assessment)
     }
@@ -46,7 +66,8 @@ impl Analyzer {
                     scope.spawn(move || {
                         slot.into_iter()
                             .map(|raw| {
-                                let (message, assessment) = self.analyze(&raw.bytes);
+                                let (message, assessment) =
+                                    self.analyze_source(&raw.bytes, raw.oversized);
                                 Incoming {
                                     origin: raw.origin,
                                     raw: raw.bytes,

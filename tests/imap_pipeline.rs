@@ -74,9 +74,22 @@ fn write_config(
     exchange: &str,
     batch: usize,
 ) -> PathBuf {
+    write_config_with(dir, user, database_url, exchange, batch, "")
+}
+
+/// [`write_config`] with `extra` TOML sections added.
+fn write_config_with(
+    dir: &Path,
+    user: &str,
+    database_url: &str,
+    exchange: &str,
+    batch: usize,
+    extra: &str,
+) -> PathBuf {
     let path = dir.join("lea-intake.toml");
     let text = format!(
         r#"
+{extra}
 [database]
 url = "{database_url}"
 [sink]
@@ -366,6 +379,73 @@ async fn a_crash_between_commit_and_move_creates_no_duplicate() {
     let distinct: BTreeSet<&String> = hashes.iter().collect();
     assert_eq!(hashes.len(), 60, "one case message per message");
     assert_eq!(distinct.len(), 60, "no message routed twice");
+
+    services::delete_topology(&exchange).await;
+    database.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_message_becomes_a_flagged_case_and_never_blocks_the_mailbox() {
+    let user = imap::fresh_user();
+    let big_body = "0123456789abcdef\r\n".repeat(20_000); // about 360 KB
+    let messages = vec![
+        imap::message("before", "small"),
+        imap::message("the big one", &big_body),
+        imap::message("after", "small"),
+    ];
+    imap::append(&user, "INBOX", &messages).await;
+
+    let database = TestDatabase::create().await;
+    let exchange = services::unique_exchange();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config_with(
+        dir.path(),
+        &user,
+        &database.url,
+        &exchange,
+        100,
+        "[limits]\nmax_message_bytes = 100000",
+    );
+    let run = run_once(&config, None);
+    assert!(run.status.success(), "run --once failed:\n{}", stderr(&run));
+    assert_eq!(imap::count(&user, "INBOX").await, 0);
+    assert_eq!(
+        imap::count(&user, "Processed").await,
+        3,
+        "the big message is moved on too"
+    );
+
+    let events = published_events(&exchange).await;
+    assert_eq!(events.len(), 3);
+    let big = events
+        .values()
+        .find(|e| e["message"]["subject"] == "the big one")
+        .expect("the oversized message has a case");
+    let problems = big["message"]["problems"].to_string();
+    assert!(problems.contains("message_too_large"), "{problems}");
+    let mut connection = database.connect().await;
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT size FROM raw_messages r JOIN messages m USING (sha256) WHERE m.subject = $1",
+    )
+    .bind("the big one")
+    .fetch_one(&mut connection)
+    .await
+    .expect("the oversized message is stored");
+    assert!(
+        stored < 10_000,
+        "only its headers were fetched and kept: {stored} bytes"
+    );
+    for small in ["before", "after"] {
+        let event = events
+            .values()
+            .find(|e| e["message"]["subject"] == small)
+            .unwrap();
+        assert_eq!(
+            event["message"]["problems"],
+            serde_json::json!([]),
+            "{small}"
+        );
+    }
 
     services::delete_topology(&exchange).await;
     database.drop_now().await;

@@ -57,6 +57,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ca_file: None,
         command_timeout: Duration::from_secs(60),
         fetch_batch: batch,
+        max_message_bytes: 64 << 20,
+        max_batch_bytes: 64 << 20,
     };
     let mut source = ImapSource::connect(config, None).await?;
     let started = Instant::now();

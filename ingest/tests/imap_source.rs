@@ -31,6 +31,8 @@ fn config(user: &str, tls: TlsMode) -> ImapConfig {
         ca_file,
         command_timeout: Duration::from_secs(20),
         fetch_batch: 100,
+        max_message_bytes: 64 << 20,
+        max_batch_bytes: 64 << 20,
     }
 }
 

@@ -138,6 +138,8 @@ pub fn imap_config(mailbox: &MailboxSettings, settings: &Settings) -> Result<Ima
         ca_file: mailbox.ca_file.clone(),
         command_timeout: Duration::from_secs(mailbox.command_timeout_secs),
         fetch_batch: settings.pipeline.batch_size,
+        max_message_bytes: settings.limits.max_message_bytes as u64,
+        max_batch_bytes: settings.pipeline.max_batch_bytes,
     })
 }
 

@@ -314,6 +314,7 @@ fn read_file_item(
         },
         bytes,
         received_at,
+        oversized: None,
     })
 }
 
@@ -395,6 +396,7 @@ impl MboxReader {
             },
             bytes,
             received_at: from_line_date(&from_line),
+            oversized: None,
         }))
     }
 

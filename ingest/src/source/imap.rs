@@ -23,7 +23,7 @@ use async_imap::{Client, Session};
 use chrono::Utc;
 use futures::TryStreamExt;
 use rustls_pki_types::ServerName;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -39,6 +39,13 @@ use tokio_rustls::client::TlsStream;
 /// What a fetch asks for: the UID to key it, the size and arrival date, and the whole
 /// message without touching its flags.
 const FETCH_ITEMS: &str = "(UID RFC822.SIZE INTERNALDATE BODY.PEEK[])";
+
+/// What is fetched of a message over the size limit: its header section only.
+const HEADER_ITEMS: &str = "(UID RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER])";
+
+/// Sizes first, so that the batch can be cut by bytes and oversized messages told apart
+/// before anything large is downloaded.
+const SIZE_ITEMS: &str = "(UID RFC822.SIZE)";
 
 /// UIDs per MOVE/COPY/STORE command, to keep command lines short even when UIDs are sparse.
 const UIDS_PER_COMMAND: usize = 500;
@@ -90,6 +97,13 @@ pub struct ImapConfig {
     pub command_timeout: Duration,
     /// Most messages asked for in one `UID FETCH`; `next_batch(max)` uses the smaller.
     pub fetch_batch: usize,
+    /// A message larger than this on the server is not downloaded: only its header
+    /// section is fetched, and [`RawMessage::oversized`] says so. It never blocks the
+    /// folder, and it never fills the worker's memory.
+    pub max_message_bytes: u64,
+    /// A fetch stops adding messages once their sizes add up to this (at least one
+    /// message is always fetched), so a batch of large messages stays bounded in memory.
+    pub max_batch_bytes: u64,
 }
 
 impl ImapConfig {
@@ -429,26 +443,37 @@ impl ImapSource {
         if self.pending.is_empty() {
             self.search_new().await?;
         }
-        let take = max.min(self.pending.len());
-        let wanted: Vec<u32> = self.pending.drain(..take).collect();
-        let Some(&highest) = wanted.last() else {
+        let candidates: Vec<u32> = self.pending.iter().take(max).copied().collect();
+        let Some(&last_candidate) = candidates.last() else {
             return Ok(Vec::new());
         };
+        let sizes = self.fetch_sizes(&candidates).await?;
+        let plan = plan_batch(
+            &candidates,
+            &sizes,
+            self.config.max_message_bytes,
+            self.config.max_batch_bytes,
+        );
+        let highest = plan.taken.last().copied().unwrap_or(last_candidate);
+        self.pending.drain(..plan.taken.len());
 
-        let limit = self.config.command_timeout;
-        let set = uid_set(&wanted);
-        let fetched = within(limit, async {
-            let fetches = self.session.uid_fetch(&set, FETCH_ITEMS).await?;
-            fetches.try_collect::<Vec<Fetch>>().await
-        })
-        .await;
-        let fetched = self.check("UID FETCH", fetched)?;
-        self.drain_unsolicited();
-
-        let mut messages: Vec<RawMessage> = fetched
-            .iter()
-            .filter_map(|fetch| self.raw_message(fetch, &wanted))
-            .collect();
+        let mut messages = self.fetch_items(&plan.whole, FETCH_ITEMS).await?;
+        if !plan.headers_only.is_empty() {
+            let mut heads = self.fetch_items(&plan.headers_only, HEADER_ITEMS).await?;
+            for head in &mut heads {
+                let uid = match head.origin {
+                    Origin::Imap { uid, .. } => uid,
+                    Origin::Archive { .. } => 0,
+                };
+                head.oversized = sizes.get(&uid).map(|size| u64::from(*size));
+                tracing::warn!(
+                    account = %self.config.name, uid, size = ?head.oversized,
+                    limit = self.config.max_message_bytes,
+                    "message over the size limit: only its headers are fetched"
+                );
+            }
+            messages.append(&mut heads);
+        }
         messages.sort_by_key(|message| match message.origin {
             Origin::Imap { uid, .. } => uid,
             Origin::Archive { .. } => 0,
@@ -459,13 +484,54 @@ impl ImapSource {
         Ok(messages)
     }
 
+    /// RFC822.SIZE of each UID still in the folder.
+    async fn fetch_sizes(&mut self, uids: &[u32]) -> Result<HashMap<u32, u32>, SourceError> {
+        let set = uid_set(uids);
+        let fetched = within(self.config.command_timeout, async {
+            let fetches = self.session.uid_fetch(&set, SIZE_ITEMS).await?;
+            fetches.try_collect::<Vec<Fetch>>().await
+        })
+        .await;
+        let fetched = self.check("UID FETCH", fetched)?;
+        self.drain_unsolicited();
+        Ok(fetched
+            .iter()
+            .filter_map(|fetch| Some((fetch.uid?, fetch.size?)))
+            .filter(|(uid, _)| uids.binary_search(uid).is_ok())
+            .collect())
+    }
+
+    /// Fetches `items` of `uids` (ascending) and turns the answers into raw messages.
+    async fn fetch_items(
+        &mut self,
+        uids: &[u32],
+        items: &str,
+    ) -> Result<Vec<RawMessage>, SourceError> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let set = uid_set(uids);
+        let limit = self.config.command_timeout;
+        let fetched = within(limit, async {
+            let fetches = self.session.uid_fetch(&set, items).await?;
+            fetches.try_collect::<Vec<Fetch>>().await
+        })
+        .await;
+        let fetched = self.check("UID FETCH", fetched)?;
+        self.drain_unsolicited();
+        Ok(fetched
+            .iter()
+            .filter_map(|fetch| self.raw_message(fetch, uids))
+            .collect())
+    }
+
     fn raw_message(&self, fetch: &Fetch, wanted: &[u32]) -> Option<RawMessage> {
         // Unsolicited FETCH responses (flag changes by other clients) carry no body.
         let uid = fetch.uid?;
         if wanted.binary_search(&uid).is_err() {
             return None;
         }
-        let Some(body) = fetch.body() else {
+        let Some(body) = fetch.body().or_else(|| fetch.header()) else {
             tracing::warn!(account = %self.config.name, uid, "FETCH answer without a body");
             return None;
         };
@@ -478,6 +544,7 @@ impl ImapSource {
             },
             bytes: body.to_vec(),
             received_at: fetch.internal_date().map(|date| date.with_timezone(&Utc)),
+            oversized: None,
         })
     }
 
@@ -862,6 +929,44 @@ fn login_error(config: &ImapConfig, error: ImapError) -> SourceError {
 }
 
 /// A sorted UID list as an IMAP sequence set with ranges, e.g. `1:3,7,9:10`.
+/// Which of the candidate UIDs one fetch takes, and how.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct BatchPlan {
+    /// Every UID this fetch accounts for, ascending (including expunged ones).
+    taken: Vec<u32>,
+    /// Fetched whole.
+    whole: Vec<u32>,
+    /// Over the size limit: header section only.
+    headers_only: Vec<u32>,
+}
+
+/// Takes candidates in order until the whole messages add up to `max_batch_bytes`
+/// (always at least one). A UID without a size was expunged meanwhile and is skipped.
+fn plan_batch(
+    candidates: &[u32],
+    sizes: &HashMap<u32, u32>,
+    max_message_bytes: u64,
+    max_batch_bytes: u64,
+) -> BatchPlan {
+    let mut plan = BatchPlan::default();
+    let mut bytes = 0u64;
+    for &uid in candidates {
+        match sizes.get(&uid).map(|size| u64::from(*size)) {
+            None => {}
+            Some(size) if size > max_message_bytes => plan.headers_only.push(uid),
+            Some(size) => {
+                if !plan.whole.is_empty() && bytes + size > max_batch_bytes {
+                    break;
+                }
+                bytes += size;
+                plan.whole.push(uid);
+            }
+        }
+        plan.taken.push(uid);
+    }
+    plan
+}
+
 fn uid_set(sorted_uids: &[u32]) -> String {
     let mut set = String::new();
     let mut iter = sorted_uids.iter().copied().peekable();
@@ -952,6 +1057,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn batches_are_cut_by_bytes_and_oversized_messages_fetch_headers_only() {
+        let sizes: HashMap<u32, u32> = [(1, 400), (2, 5_000), (3, 300), (5, 400), (6, 400)]
+            .into_iter()
+            .collect();
+        // UID 4 was expunged; 2 is over the 1,000-byte message limit; the batch limit
+        // of 1,000 bytes stops before 6.
+        let plan = plan_batch(&[1, 2, 3, 4, 5, 6], &sizes, 1_000, 1_000);
+        assert_eq!(plan.whole, vec![1, 3]);
+        assert_eq!(plan.headers_only, vec![2]);
+        assert_eq!(plan.taken, vec![1, 2, 3, 4]);
+        // One message larger than the batch limit (but under the message limit) still goes.
+        let plan = plan_batch(&[5, 6], &sizes, 1_000, 100);
+        assert_eq!(plan.whole, vec![5]);
+        assert_eq!(plan.taken, vec![5]);
+    }
+
+    #[test]
     fn uid_sets_compress_runs() {
         assert_eq!(uid_set(&[]), "");
         assert_eq!(uid_set(&[5]), "5");
@@ -979,6 +1101,8 @@ mod tests {
             ca_file: None,
             command_timeout: Duration::from_secs(5),
             fetch_batch: 100,
+            max_message_bytes: 1 << 20,
+            max_batch_bytes: 8 << 20,
         }
     }
 

@@ -44,6 +44,9 @@ pub struct RawMessage {
     pub bytes: Vec<u8>,
     /// The server's INTERNALDATE or the file's modification time, when known.
     pub received_at: Option<DateTime<Utc>>,
+    /// `Some(size)` when the message (`size` bytes at its source) is over the size limit
+    /// and `bytes` holds only its header section.
+    pub oversized: Option<u64>,
 }
 
 /// Why a source failed. `retryable` tells a worker whether to reconnect and go on
