@@ -5,9 +5,13 @@
 //!
 //! cargo run --release -p lea-classifier --example classify_bench
 //!
+//! Times are this thread's CPU time (from /proc/thread-self/schedstat) where available,
+//! so that other work on a shared machine counts less; wall-clock time otherwise.
+//!
 //! Options (all optional, defaults relative to the repository root):
 //!   --cisa FILE     CISA register (../shared/data/dotgov/current-full.csv)
 //!   --passes N      timed passes per measurement (7); best and median are reported
+//!   --detail        also time each part of request understanding
 //!   --dump FILE     write every assessment as one JSON line (for comparing two builds)
 //!   DIR...          corpora (fixtures/requests and ../shared/data/mime-corpus)
 
@@ -37,6 +41,47 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Body and attachment text of a message and of the messages attached to it.
+fn text_bytes(message: &Message) -> usize {
+    message.body_text.len()
+        + message.subject.as_ref().map_or(0, String::len)
+        + message
+            .attachments
+            .iter()
+            .map(|a| {
+                a.text.as_ref().map_or(0, String::len) + a.message.as_deref().map_or(0, text_bytes)
+            })
+            .sum::<usize>()
+}
+
+/// This thread's CPU time, where Linux reports it: the machine may be shared, and time
+/// spent waiting for a core is not time spent classifying. Wall-clock time elsewhere.
+struct Clock {
+    wall: Instant,
+    cpu: Option<u64>,
+}
+
+fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            wall: Instant::now(),
+            cpu: thread_cpu_ns(),
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        match (self.cpu, thread_cpu_ns()) {
+            (Some(start), Some(now)) => Duration::from_nanos(now.saturating_sub(start)),
+            _ => self.wall.elapsed(),
+        }
+    }
+}
+
 /// Best and median of `passes` runs of `f`, which handles `n` messages per run.
 fn time(passes: usize, n: usize, mut f: impl FnMut() -> usize) -> (f64, f64, usize) {
     // Repeat small corpora inside a pass so each measurement runs for a while.
@@ -44,7 +89,7 @@ fn time(passes: usize, n: usize, mut f: impl FnMut() -> usize) -> (f64, f64, usi
     let mut times: Vec<Duration> = Vec::new();
     let mut check = 0usize;
     for _ in 0..passes {
-        let start = Instant::now();
+        let start = Clock::start();
         check = 0;
         for _ in 0..rounds {
             check = check.wrapping_add(std::hint::black_box(f()));
@@ -70,6 +115,7 @@ fn bench(
     dir: &Path,
     classifier: &Classifier,
     passes: usize,
+    detail: bool,
     dump: &mut Option<std::fs::File>,
 ) {
     let mut files = Vec::new();
@@ -94,9 +140,11 @@ fn bench(
         .unwrap_or_default();
     let n = messages.len();
     let bytes: usize = raws.iter().map(|(_, r)| r.len()).sum();
+    let text: usize = messages.iter().map(text_bytes).sum();
     println!(
-        "{name}: {n} messages, {:.1} KiB each on average",
-        bytes as f64 / n as f64 / 1024.0
+        "{name}: {n} messages, {:.1} KiB each on average, {:.1} KiB of text",
+        bytes as f64 / n as f64 / 1024.0,
+        text as f64 / n as f64 / 1024.0
     );
 
     if let Some(file) = dump.as_mut() {
@@ -171,6 +219,84 @@ fn bench(
     report("  sender", sender_stage);
     report("  request", request_stage);
     report("  targets", target_stage);
+
+    if detail {
+        use lea_classifier::request::layers::{Layer, Texts};
+        use lea_classifier::request::{
+            dates, deadline, jurisdiction, kind, language, reference, urgency,
+        };
+        let texts: Vec<Texts> = messages.iter().map(Texts::of).collect();
+        let anchor = now.date_naive();
+        report(
+            "    texts",
+            time(passes, n, || {
+                messages.iter().map(|m| Texts::of(m).pieces.len()).sum()
+            }),
+        );
+        report(
+            "    kind",
+            time(passes, n, || {
+                texts.iter().map(|t| kind::classify(t) as usize).sum()
+            }),
+        );
+        report(
+            "    jurisdiction",
+            time(passes, n, || {
+                texts
+                    .iter()
+                    .zip(&senders)
+                    .map(|(t, s)| jurisdiction::find(s, directory, t).map_or(0, |j| j.len()))
+                    .sum()
+            }),
+        );
+        report(
+            "    deadline",
+            time(passes, n, || {
+                texts
+                    .iter()
+                    .map(|t| {
+                        usize::from(
+                            deadline::find(t, dates::month_first(None), anchor)
+                                .date
+                                .is_some(),
+                        )
+                    })
+                    .sum()
+            }),
+        );
+        report(
+            "    urgency",
+            time(passes, n, || {
+                texts
+                    .iter()
+                    .map(|t| {
+                        usize::from(
+                            t.of_layers(&[Layer::Subject, Layer::NewBody, Layer::Attachment])
+                                .any(urgency::says_urgent),
+                        )
+                    })
+                    .sum()
+            }),
+        );
+        report(
+            "    reference",
+            time(passes, n, || {
+                texts
+                    .iter()
+                    .map(|t| reference::find(t).map_or(0, |r| r.len()))
+                    .sum()
+            }),
+        );
+        report(
+            "    language",
+            time(passes, n, || {
+                texts
+                    .iter()
+                    .map(|t| language::detect(t).map_or(0, |l| l.len()))
+                    .sum()
+            }),
+        );
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -178,12 +304,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut cisa = root.join("../shared/data/dotgov/current-full.csv");
     let mut passes = 7usize;
     let mut dump = None;
+    let mut detail = false;
     let mut dirs = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--cisa" => cisa = args.next().ok_or("--cisa needs a file")?.into(),
             "--passes" => passes = args.next().ok_or("--passes needs a number")?.parse()?,
+            "--detail" => detail = true,
             "--dump" => {
                 let path = args.next().ok_or("--dump needs a file")?;
                 dump = Some(std::fs::File::create(&path).map_err(|e| format!("{path}: {e}"))?);
@@ -213,7 +341,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let name = dir
             .file_name()
             .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into());
-        bench(&name, dir, &classifier, passes, &mut dump);
+        bench(&name, dir, &classifier, passes, detail, &mut dump);
     }
     Ok(())
 }
