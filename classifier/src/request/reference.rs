@@ -39,7 +39,13 @@ static REFERENCE: LazyLock<PatternSet> = LazyLock::new(|| {
             format!(r"(?P<label>\b(?i:{label}))(?P<sep>[ \t]*[:#]?[ \t]*)(?P<value>{VALUE})")
         })
         .collect();
-    PatternSet::new(&patterns).unwrap_or_else(|e| panic!("reference patterns: {e}"))
+    // A reference needs its label: the labels alone tell which patterns can match.
+    let labels: Vec<String> = LABELS
+        .iter()
+        .map(|label| format!(r"\b(?i:{label})"))
+        .collect();
+    PatternSet::with_filters(&patterns, &labels)
+        .unwrap_or_else(|e| panic!("reference patterns: {e}"))
 });
 
 /// Words right before a label that make it someone else's reference.

@@ -42,11 +42,23 @@ pub struct PatternSet {
 impl PatternSet {
     /// Compile `patterns` as [`compile`] does, and their set.
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<PatternSet, regex::Error> {
+        Self::with_filters(patterns, patterns)
+    }
+
+    /// Like [`PatternSet::new`], but the set is built from `filters`: one per pattern,
+    /// each matching wherever its pattern matches (say, its leading label alone). A
+    /// simpler set is a faster pass; a pattern whose filter matches is run as before.
+    pub fn with_filters<S: AsRef<str>, F: AsRef<str>>(
+        patterns: &[S],
+        filters: &[F],
+    ) -> Result<PatternSet, regex::Error> {
         let regexes = patterns
             .iter()
             .map(|p| compile(p.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
-        let set = compile_set(patterns).ok();
+        let set = (filters.len() == patterns.len())
+            .then(|| compile_set(filters).ok())
+            .flatten();
         Ok(PatternSet { regexes, set })
     }
 
