@@ -64,11 +64,14 @@ impl Classifier {
     /// Judge one message. `now` anchors relative dates (a letter without a year).
     pub fn assess(&self, message: &Message, now: chrono::DateTime<chrono::Utc>) -> Assessment {
         let sender = sender::assess_sender(message, &self.directory, &self.config);
-        let request = request::understand(message, &sender, &self.directory, now);
+        // Request understanding and target extraction read the same split of the body.
+        let split = text::split_reply(&message.body_text);
+        let texts = request::layers::Texts::with_split(message, &split);
+        let request = request::understand_texts(message, &texts, &sender, &self.directory, now);
         let mut signals = Vec::new();
         let targets = self
             .targets
-            .extract(message, &sender, &request, &mut signals);
+            .extract_split(message, &split, &sender, &request, &mut signals);
         let mut sender = sender;
         sender.signals.extend(signals);
         Assessment {

@@ -6,7 +6,7 @@
 use super::layers::{Layer, Texts};
 use crate::Directory;
 use crate::assessment::SenderAssessment;
-use regex::Regex;
+use crate::text::PatternSet;
 use std::sync::LazyLock;
 
 /// Names of states and agencies that place a letter in a jurisdiction (cut before a
@@ -71,15 +71,13 @@ const MARKERS: &[(&str, &str)] = &[
     ),
 ];
 
-static MARKER_RES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
-    MARKERS
+/// The markers as one set: a text names few jurisdictions, usually none.
+static MARKER_RES: LazyLock<PatternSet> = LazyLock::new(|| {
+    let patterns: Vec<String> = MARKERS
         .iter()
-        .map(|(code, pattern)| {
-            let re = crate::text::compile(&format!(r"(?i)\b(?:{pattern})\b"))
-                .unwrap_or_else(|e| panic!("jurisdiction marker {code}: {e}"));
-            (*code, re)
-        })
-        .collect()
+        .map(|(_, pattern)| format!(r"(?i)\b(?:{pattern})\b"))
+        .collect();
+    PatternSet::new(&patterns).unwrap_or_else(|e| panic!("jurisdiction markers: {e}"))
 });
 
 /// Country-code top-level domains that are not the country they spell.
@@ -118,7 +116,10 @@ pub fn find(sender: &SenderAssessment, directory: &Directory, texts: &Texts) -> 
 /// The jurisdiction a text names first.
 pub fn from_letter(text: &str) -> Option<&'static str> {
     let mut best: Option<(usize, usize, &'static str)> = None;
-    for (code, re) in MARKER_RES.iter() {
+    for (i, re) in MARKER_RES.matching(text) {
+        let Some((code, _)) = MARKERS.get(i) else {
+            continue;
+        };
         if let Some(m) = re.find(text) {
             let key = (m.start(), usize::MAX - m.len());
             if best.is_none_or(|(s, l, _)| key < (s, l)) {

@@ -6,22 +6,38 @@
 
 use super::layers::{Layer, Texts};
 use crate::assessment::RequestKind;
+use crate::text::PatternSet;
 use regex::Regex;
 use std::sync::LazyLock;
 
 struct Cue {
     kind: RequestKind,
     weight: f32,
-    re: Regex,
+    pattern: String,
 }
 
 fn cue(kind: RequestKind, weight: f32, pattern: &str) -> Cue {
-    let re = crate::text::compile(&format!(r"(?i)\b(?:{pattern})"))
-        .unwrap_or_else(|e| panic!("kind pattern {pattern:?}: {e}"));
-    Cue { kind, weight, re }
+    Cue {
+        kind,
+        weight,
+        pattern: format!(r"(?i)\b(?:{pattern})"),
+    }
 }
 
-static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
+/// The cues, and their patterns as one set: most texts hold few cues or none.
+struct Cues {
+    cues: Vec<Cue>,
+    patterns: PatternSet,
+}
+
+static CUES: LazyLock<Cues> = LazyLock::new(|| {
+    let cues = cue_list();
+    let patterns: Vec<&str> = cues.iter().map(|c| c.pattern.as_str()).collect();
+    let patterns = PatternSet::new(&patterns).unwrap_or_else(|e| panic!("kind patterns: {e}"));
+    Cues { cues, patterns }
+});
+
+fn cue_list() -> Vec<Cue> {
     use RequestKind::*;
     vec![
         // Subpoenas and their foreign equivalents.
@@ -133,7 +149,7 @@ static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
             r"mutual\s+legal\s+assistance|\bMLAT?\b|letters?\s+rogatory|rechtshilfe\w*|commission\s+rogatoire|entraide\s+(?:pénale|judiciaire)\s+internationale|comisión\s+rogatoria|asistencia\s+(?:jurídica|judicial)\s+mutua|rogatoria\s+internazionale|assistenza\s+giudiziaria|rechtshulpverzoek|rechtshulp|auxílio\s+judiciário\s+mútuo|carta\s+rogatória|european\s+investigation\s+order|europäische\s+ermittlungsanordnung|décision\s+d['’]enquête\s+européenne|orden\s+europea\s+de\s+investigación|ordine\s+europeo\s+di\s+indagine|europees\s+onderzoeksbevel|decisão\s+europeia\s+de\s+investigação",
         ),
     ]
-});
+}
 
 /// Administrative actions: the message asks for no process, it manages one.
 static ADMINISTRATIVE: LazyLock<Regex> = LazyLock::new(|| {
@@ -192,11 +208,14 @@ const PRECEDENCE: [RequestKind; 8] = [
 fn score_text(text: &str) -> [f32; 8] {
     let mut best = [0f32; 8];
     let mut extra = [0f32; 8];
-    for cue in CUES.iter() {
+    for (i, re) in CUES.patterns.matching(text) {
+        let Some(cue) = CUES.cues.get(i) else {
+            continue;
+        };
         let Some(slot) = PRECEDENCE.iter().position(|k| *k == cue.kind) else {
             continue;
         };
-        for m in cue.re.find_iter(text) {
+        for m in re.find_iter(text) {
             let after = text
                 .get(m.end()..)
                 .map(|t| prefix_chars(t, 60))

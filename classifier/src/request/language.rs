@@ -48,16 +48,19 @@ fn head(text: &str) -> &str {
 
 pub fn detect(texts: &Texts) -> Option<String> {
     let detector = Detector::with_allowlist(LANGUAGES.iter().map(|(l, _)| *l).collect());
-    let candidates = [
-        texts.joined(&[Layer::NewBody]),
-        texts.joined(&[Layer::Subject, Layer::NewBody]),
-        texts.joined(&[Layer::Attachment]),
-        texts.joined(&[Layer::Quoted]),
+    let candidates: [&[Layer]; 4] = [
+        &[Layer::NewBody],
+        &[Layer::Subject, Layer::NewBody],
+        &[Layer::Attachment],
+        &[Layer::Quoted],
     ];
-    for text in candidates {
-        if text.chars().filter(|c| c.is_alphabetic()).count() < MIN_LETTERS {
+    for layers in candidates {
+        // Counted piece by piece, and only as far as needed: the texts are joined (and
+        // cut to their head) only for the one the detector reads.
+        if !has_letters(texts.of_layers(layers), MIN_LETTERS) {
             continue;
         }
+        let text = joined_head(texts, layers);
         if let Some(info) = detector.detect(head(&text)) {
             return LANGUAGES
                 .iter()
@@ -66,4 +69,47 @@ pub fn detect(texts: &Texts) -> Option<String> {
         }
     }
     None
+}
+
+/// Whether `texts` hold at least `min` letters between them.
+fn has_letters<'a>(texts: impl Iterator<Item = &'a str>, min: usize) -> bool {
+    let mut count = 0usize;
+    for text in texts {
+        for c in text.chars() {
+            if c.is_alphabetic() {
+                count += 1;
+                if count >= min {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// The start of `texts.joined(layers)`: enough of it for [`head`] to cut the same text.
+fn joined_head(texts: &Texts, layers: &[Layer]) -> String {
+    let mut out = String::new();
+    for text in texts.of_layers(layers) {
+        // A character runs at most 4 bytes past the cut; beyond that nothing is read.
+        if out.len() > MAX_BYTES + 4 {
+            break;
+        }
+        if !text.trim().is_empty() {
+            out.push_str(
+                text.get(..floor_boundary(text, MAX_BYTES + 8))
+                    .unwrap_or(text),
+            );
+            out.push_str("\n\n");
+        }
+    }
+    out
+}
+
+fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut end = text.len().min(at);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
 }

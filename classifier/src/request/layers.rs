@@ -1,7 +1,7 @@
 //! The texts of a message in the order they speak for the request: what the writer
 //! wrote now (subject and new body), the letters attached, then the quoted history.
 
-use crate::text::split_reply;
+use crate::text::{ReplySplit, split_reply};
 use lea_ingest::Message;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -37,6 +37,11 @@ const MAX_DEPTH: usize = 4;
 
 impl Texts {
     pub fn of(message: &Message) -> Texts {
+        Texts::with_split(message, &split_reply(&message.body_text))
+    }
+
+    /// [`Texts::of`] with the body already split into new and quoted text.
+    pub fn with_split(message: &Message, split: &ReplySplit) -> Texts {
         let mut pieces = Vec::new();
         if let Some(subject) = &message.subject {
             let clean = REPLY_PREFIX.replace(subject, "").into_owned();
@@ -45,15 +50,14 @@ impl Texts {
                 text: clean,
             });
         }
-        let split = split_reply(&message.body_text);
         pieces.push(Piece {
             layer: Layer::NewBody,
-            text: split.new_text,
+            text: split.new_text.clone(),
         });
         attachments(message, &mut pieces, 0);
         pieces.push(Piece {
             layer: Layer::Quoted,
-            text: split.quoted_text,
+            text: split.quoted_text.clone(),
         });
         Texts { pieces }
     }

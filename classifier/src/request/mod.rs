@@ -30,11 +30,21 @@ pub fn understand(
     directory: &Directory,
     now: chrono::DateTime<chrono::Utc>,
 ) -> RequestAssessment {
-    let texts = Texts::of(message);
-    let kind = kind::classify(&texts);
-    let jurisdiction = jurisdiction::find(sender, directory, &texts);
+    understand_texts(message, &Texts::of(message), sender, directory, now)
+}
+
+/// [`understand`] with the message's texts already split into layers.
+pub fn understand_texts(
+    message: &Message,
+    texts: &Texts,
+    sender: &SenderAssessment,
+    directory: &Directory,
+    now: chrono::DateTime<chrono::Utc>,
+) -> RequestAssessment {
+    let kind = kind::classify(texts);
+    let jurisdiction = jurisdiction::find(sender, directory, texts);
     let anchor = message.date.unwrap_or(now).date_naive();
-    let deadline = deadline::find(&texts, dates::month_first(jurisdiction.as_deref()), anchor);
+    let deadline = deadline::find(texts, dates::month_first(jurisdiction.as_deref()), anchor);
     let urgent = kind == RequestKind::EmergencyDisclosure
         || texts
             .of_layers(&[Layer::Subject, Layer::NewBody, Layer::Attachment])
@@ -44,9 +54,9 @@ pub fn understand(
         urgent,
         deadline: deadline.date,
         deadline_text: deadline.text,
-        agency_reference: reference::find(&texts),
+        agency_reference: reference::find(texts),
         jurisdiction,
-        language: language::detect(&texts),
+        language: language::detect(texts),
     }
 }
 

@@ -3,6 +3,7 @@
 //! numbering ("your ref", "Ihr Zeichen", "Ticket") are never the agency's reference.
 
 use super::layers::{Layer, Texts};
+use crate::text::PatternSet;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -30,16 +31,21 @@ const GENERIC_FROM: usize = 9;
 /// put a register between numbers ("123 Js 4567/25"), Italian ones end with a register.
 const VALUE: &str = r"[\p{L}\p{N}][\p{L}\p{N}\-/\.:_]*(?:[ ](?:[A-Z][a-zA-Z]{0,3}[ ]){0,2}\p{N}[\p{L}\p{N}\-/\.:_]*)*(?:[ ](?:R\.G\.N\.R\.|RGNR|R\.G\.))?";
 
-static REFERENCE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    LABELS
+/// One pattern per label, as a set: most texts hold no labelled reference at all.
+static REFERENCE: LazyLock<PatternSet> = LazyLock::new(|| {
+    let patterns: Vec<String> = LABELS
         .iter()
         .map(|label| {
-            let pattern =
-                format!(r"(?P<label>\b(?i:{label}))(?P<sep>[ \t]*[:#]?[ \t]*)(?P<value>{VALUE})");
-            crate::text::compile(&pattern)
-                .unwrap_or_else(|e| panic!("reference regex {label:?}: {e}"))
+            format!(r"(?P<label>\b(?i:{label}))(?P<sep>[ \t]*[:#]?[ \t]*)(?P<value>{VALUE})")
         })
-        .collect()
+        .collect();
+    // A reference needs its label: the labels alone tell which patterns can match.
+    let labels: Vec<String> = LABELS
+        .iter()
+        .map(|label| format!(r"\b(?i:{label})"))
+        .collect();
+    PatternSet::with_filters(&patterns, &labels)
+        .unwrap_or_else(|e| panic!("reference patterns: {e}"))
 });
 
 /// Words right before a label that make it someone else's reference.
@@ -78,7 +84,7 @@ pub fn find(texts: &Texts) -> Option<String> {
     };
     let mut best: Option<Hit> = None;
     for piece in &texts.pieces {
-        for (rank, re) in REFERENCE.iter().enumerate() {
+        for (rank, re) in REFERENCE.matching(&piece.text) {
             for caps in re.captures_iter(&piece.text) {
                 let (Some(whole), Some(label), Some(value)) =
                     (caps.get(0), caps.name("label"), caps.name("value"))

@@ -22,6 +22,10 @@ static NOT_URGENT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// True when the text asks for urgency.
 pub fn says_urgent(text: &str) -> bool {
+    // Most texts say nothing of urgency: the negations are only looked for when needed.
+    if !URGENT.is_match(text) {
+        return false;
+    }
     let negated: Vec<_> = NOT_URGENT.find_iter(text).map(|m| m.range()).collect();
     URGENT.find_iter(text).any(|m| {
         !negated

@@ -12,7 +12,7 @@ mod scan;
 
 use crate::ClassifierConfig;
 use crate::assessment::{RequestAssessment, SenderAssessment, Severity, Signal, Target};
-use crate::text::{contact_zones, split_reply};
+use crate::text::{ReplySplit, contact_zones, split_reply};
 use lea_ingest::Message;
 use regex::{Regex, RegexBuilder};
 use std::collections::HashSet;
@@ -97,10 +97,22 @@ impl TargetExtractor {
         signals: &mut Vec<Signal>,
     ) -> Vec<Target> {
         let split = split_reply(&message.body_text);
-        let subject = message.subject.clone().unwrap_or_default();
+        self.extract_split(message, &split, sender, request, signals)
+    }
+
+    /// [`TargetExtractor::extract`] with the body already split into new and quoted text.
+    pub fn extract_split(
+        &self,
+        message: &Message,
+        split: &ReplySplit,
+        sender: &SenderAssessment,
+        request: &RequestAssessment,
+        signals: &mut Vec<Signal>,
+    ) -> Vec<Target> {
+        let subject = message.subject.as_deref().unwrap_or_default();
         let mut sections = vec![
             Section {
-                text: &subject,
+                text: subject,
                 source: "subject".to_string(),
                 letter: false,
             },

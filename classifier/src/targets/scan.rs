@@ -3,7 +3,7 @@
 
 use super::crypto::{self, Base58Kind, EthError, SegwitChain};
 use super::{iban, phone};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -35,30 +35,34 @@ fn re(pattern: &str) -> Regex {
     crate::text::compile(pattern).unwrap_or_else(|e| panic!("built-in pattern {pattern:?}: {e}"))
 }
 
-static BASE58: LazyLock<Regex> = LazyLock::new(|| re(r"\b[13LMTr][1-9A-HJ-NP-Za-km-z]{24,34}\b"));
-static BECH32: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(?:bc|ltc)1[02-9ac-hj-np-z]{6,87}\b"));
-static ETH: LazyLock<Regex> = LazyLock::new(|| re(r"\b0x[0-9a-fA-F]{40}\b"));
-static TX: LazyLock<Regex> = LazyLock::new(|| re(r"\b(?:0[xX])?[0-9a-fA-F]{64}\b"));
-static SOLANA: LazyLock<Regex> = LazyLock::new(|| re(r"\b[1-9A-HJ-NP-Za-km-z]{32,44}\b"));
+const BASE58_PATTERN: &str = r"\b[13LMTr][1-9A-HJ-NP-Za-km-z]{24,34}\b";
+static BASE58: LazyLock<Regex> = LazyLock::new(|| re(BASE58_PATTERN));
+const BECH32_PATTERN: &str = r"(?i)\b(?:bc|ltc)1[02-9ac-hj-np-z]{6,87}\b";
+static BECH32: LazyLock<Regex> = LazyLock::new(|| re(BECH32_PATTERN));
+const ETH_PATTERN: &str = r"\b0x[0-9a-fA-F]{40}\b";
+static ETH: LazyLock<Regex> = LazyLock::new(|| re(ETH_PATTERN));
+const TX_PATTERN: &str = r"\b(?:0[xX])?[0-9a-fA-F]{64}\b";
+static TX: LazyLock<Regex> = LazyLock::new(|| re(TX_PATTERN));
+const SOLANA_PATTERN: &str = r"\b[1-9A-HJ-NP-Za-km-z]{32,44}\b";
+static SOLANA: LazyLock<Regex> = LazyLock::new(|| re(SOLANA_PATTERN));
 static SOLANA_CONTEXT: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bsolana\b|\bSOL\b"));
 static FILE_HASH_CONTEXT: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)sha-?(?:1|256|512)|md5|fingerprint|checksum|hashwert|empreinte"));
-static IBAN: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b[A-Z]{2}[0-9]{2}(?:[ \u{a0}]?[A-Z0-9]){11,31}\b"));
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)\b[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)*\.[a-z]{2,24}\b",
-    )
-});
-static IPV4: LazyLock<Regex> = LazyLock::new(|| re(r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b"));
+const IBAN_PATTERN: &str = r"\b[A-Z]{2}[0-9]{2}(?:[ \u{a0}]?[A-Z0-9]){11,31}\b";
+static IBAN: LazyLock<Regex> = LazyLock::new(|| re(IBAN_PATTERN));
+const EMAIL_PATTERN: &str = r"(?i)\b[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)*\.[a-z]{2,24}\b";
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| re(EMAIL_PATTERN));
+const IPV4_PATTERN: &str = r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b";
+static IPV4: LazyLock<Regex> = LazyLock::new(|| re(IPV4_PATTERN));
 /// "version 1.2.5.1", "v10.0.0.1": a dotted quad that is a version number.
 static VERSION_BEFORE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)(?:\bversion|\brelease|\bbuild|\bv)\s*$"));
-static IPV6: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}"));
-static PHONE_INTERNATIONAL: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:\+|\b00)[1-9][0-9 ()\-./\u{a0}]{6,22}[0-9]"));
-static PHONE_NATIONAL: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\(?\b[0-9][0-9 ()\-./\u{a0}]{5,18}[0-9]"));
+const IPV6_PATTERN: &str = r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}";
+static IPV6: LazyLock<Regex> = LazyLock::new(|| re(IPV6_PATTERN));
+const PHONE_INTERNATIONAL_PATTERN: &str = r"(?:\+|\b00)[1-9][0-9 ()\-./\u{a0}]{6,22}[0-9]";
+static PHONE_INTERNATIONAL: LazyLock<Regex> = LazyLock::new(|| re(PHONE_INTERNATIONAL_PATTERN));
+const PHONE_NATIONAL_PATTERN: &str = r"\(?\b[0-9][0-9 ()\-./\u{a0}]{5,18}[0-9]";
+static PHONE_NATIONAL: LazyLock<Regex> = LazyLock::new(|| re(PHONE_NATIONAL_PATTERN));
 static PHONE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(?:phone|telephone|tel|mobile|cell(?:phone)?|handy|telefon|telefonnummer|rufnummer|mobilnummer|mobilfunknummer|t[ée]l[ée]phone|portable|t[ée]l|tel[ée]fono|m[óo]vil|cellulare|telefoon|telefoonnummer|mobiel|telem[óo]vel|telefone|celular|whatsapp|signal|telegram)\b",
@@ -71,6 +75,37 @@ static OWN_CONTACT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// The candidate patterns that a scan runs over the whole text, as one set: a text
+/// usually holds few kinds of identifier, and one pass tells which.
+const SCANNED: [&str; 11] = [
+    ETH_PATTERN,
+    TX_PATTERN,
+    BECH32_PATTERN,
+    BASE58_PATTERN,
+    SOLANA_PATTERN,
+    IBAN_PATTERN,
+    EMAIL_PATTERN,
+    IPV4_PATTERN,
+    IPV6_PATTERN,
+    PHONE_INTERNATIONAL_PATTERN,
+    PHONE_NATIONAL_PATTERN,
+];
+
+static SCANNED_SET: LazyLock<Option<RegexSet>> =
+    LazyLock::new(|| crate::text::compile_set(&SCANNED).ok());
+
+/// Which of [`SCANNED`] match somewhere in `text` (all of them if the set is missing).
+fn present(text: &str) -> [bool; SCANNED.len()] {
+    let mut out = [true; SCANNED.len()];
+    if let Some(set) = SCANNED_SET.as_ref() {
+        let matches = set.matches(text);
+        for (i, slot) in out.iter_mut().enumerate() {
+            *slot = matches.matched(i);
+        }
+    }
+    out
+}
+
 /// Scan `text` for identifiers. `country` reads national phone numbers; `zones` are the
 /// writer's contact blocks; `accounts` are the exchange's account-ID patterns.
 pub fn scan(
@@ -82,6 +117,7 @@ pub fn scan(
     let mut scanner = Scanner {
         text,
         zones,
+        present: present(text),
         claimed: BTreeMap::new(),
         invalid_seen: HashSet::new(),
         found: Found::default(),
@@ -99,6 +135,8 @@ pub fn scan(
 struct Scanner<'a> {
     text: &'a str,
     zones: &'a [Range<usize>],
+    /// Which of [`SCANNED`] occur in the text at all.
+    present: [bool; SCANNED.len()],
     /// Claimed ranges by start; they never overlap, so the last one starting before
     /// a range's end is the only one that can overlap it.
     claimed: BTreeMap<usize, usize>,
@@ -170,14 +208,14 @@ impl Scanner<'_> {
 
     fn crypto(&mut self) {
         let text = self.text;
-        for m in ETH.find_iter(text) {
+        for m in when(self.present[0], &ETH, text) {
             match crypto::eth_address(m.as_str()) {
                 Ok(value) => self.accept("eth_address", value, m.range()),
                 Err(EthError::BadChecksum) => self.reject("eth_address", m.as_str(), m.range()),
                 Err(EthError::Malformed) => {}
             }
         }
-        for m in TX.find_iter(text) {
+        for m in when(self.present[1], &TX, text) {
             if !self.free(&m.range()) || FILE_HASH_CONTEXT.is_match(self.line_of(m.start())) {
                 continue;
             }
@@ -185,7 +223,7 @@ impl Scanner<'_> {
                 self.accept("tx_hash", m.as_str().to_string(), m.range());
             }
         }
-        for m in BECH32.find_iter(text) {
+        for m in when(self.present[2], &BECH32, text) {
             match crypto::segwit_address(m.as_str()) {
                 Some((SegwitChain::Bitcoin, value)) => self.accept("btc_address", value, m.range()),
                 Some((SegwitChain::Litecoin, value)) => {
@@ -202,7 +240,7 @@ impl Scanner<'_> {
                 None => {}
             }
         }
-        for m in BASE58.find_iter(text) {
+        for m in when(self.present[3], &BASE58, text) {
             if !self.free(&m.range()) {
                 continue;
             }
@@ -230,7 +268,7 @@ impl Scanner<'_> {
                 None => {}
             }
         }
-        for m in SOLANA.find_iter(text) {
+        for m in when(self.present[4], &SOLANA, text) {
             if self.free(&m.range())
                 && SOLANA_CONTEXT.is_match(self.line_of(m.start()))
                 && looks_random(m.as_str())
@@ -243,7 +281,7 @@ impl Scanner<'_> {
 
     fn iban(&mut self) {
         let text = self.text;
-        for m in IBAN.find_iter(text) {
+        for m in when(self.present[5], &IBAN, text) {
             if !self.free(&m.range()) {
                 continue;
             }
@@ -264,7 +302,7 @@ impl Scanner<'_> {
 
     fn emails(&mut self) {
         let text = self.text;
-        for m in EMAIL.find_iter(text) {
+        for m in when(self.present[6], &EMAIL, text) {
             if self.free(&m.range()) {
                 self.accept("email", m.as_str().to_ascii_lowercase(), m.range());
             }
@@ -287,7 +325,7 @@ impl Scanner<'_> {
 
     fn ips(&mut self) {
         let text = self.text;
-        for m in IPV4.find_iter(text) {
+        for m in when(self.present[7], &IPV4, text) {
             let before = text.get(..m.start()).and_then(|t| t.chars().next_back());
             let after = text
                 .get(m.end()..)
@@ -308,7 +346,7 @@ impl Scanner<'_> {
                 self.accept("ip_address", ip.to_string(), m.range());
             }
         }
-        for m in IPV6.find_iter(text) {
+        for m in when(self.present[8], &IPV6, text) {
             if !m.as_str().contains("::") && m.as_str().matches(':').count() < 7 {
                 continue;
             }
@@ -325,7 +363,7 @@ impl Scanner<'_> {
 
     fn phones(&mut self, country: Option<&str>) {
         let text = self.text;
-        for m in PHONE_INTERNATIONAL.find_iter(text) {
+        for m in when(self.present[9], &PHONE_INTERNATIONAL, text) {
             if !self.free(&m.range()) || preceded_by_word_char(text, m.start()) {
                 continue;
             }
@@ -333,7 +371,7 @@ impl Scanner<'_> {
                 self.accept("phone", value, m.range());
             }
         }
-        for m in PHONE_NATIONAL.find_iter(text) {
+        for m in when(self.present[10], &PHONE_NATIONAL, text) {
             if !self.free(&m.range()) || preceded_by_word_char(text, m.start()) {
                 continue;
             }
@@ -350,6 +388,11 @@ impl Scanner<'_> {
             }
         }
     }
+}
+
+/// The matches of `re` in `text`, or none without looking when `on` is false.
+fn when<'t>(on: bool, re: &Regex, text: &'t str) -> impl Iterator<Item = regex::Match<'t>> {
+    on.then(|| re.find_iter(text)).into_iter().flatten()
 }
 
 /// How far around a candidate its line is read for context words.

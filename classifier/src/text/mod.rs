@@ -5,7 +5,7 @@ mod pattern;
 mod quoted;
 mod zones;
 
-pub(crate) use pattern::compile;
+pub(crate) use pattern::{PatternSet, compile, compile_set};
 
 pub use quoted::{ReplySplit, split_reply};
 pub use zones::{contact_zones, in_zones};

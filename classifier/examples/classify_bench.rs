@@ -1,0 +1,347 @@
+//! Single-thread throughput of `lea-intake classify` without PDF extraction: parsing
+//! (`lea_ingest::parse_message` with extraction disabled) plus `Classifier::assess`, with
+//! the directory loaded the way the binary loads it (built-in agencies plus CISA's .gov
+//! register) and the default `[classifier]` settings.
+//!
+//! cargo run --release -p lea-classifier --example classify_bench
+//!
+//! Times are this thread's CPU time (from /proc/thread-self/schedstat) where available,
+//! so that other work on a shared machine counts less; wall-clock time otherwise.
+//!
+//! Options (all optional, defaults relative to the repository root):
+//!   --cisa FILE     CISA register (../shared/data/dotgov/current-full.csv)
+//!   --passes N      timed passes per measurement (7); best and median are reported
+//!   --detail        also time each part of request understanding
+//!   --dump FILE     write every assessment as one JSON line (for comparing two builds)
+//!   DIR...          corpora (fixtures/requests and ../shared/data/mime-corpus)
+
+use lea_classifier::targets::TargetExtractor;
+use lea_classifier::{Classifier, ClassifierConfig, Directory, request, sender};
+use lea_ingest::extract::TextExtractor;
+use lea_ingest::{Limits, Message, parse_message};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            files_under(&path, out);
+        } else if path
+            .extension()
+            .is_none_or(|e| e != "json" && e != "md" && e != "py")
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// Body and attachment text of a message and of the messages attached to it.
+fn text_bytes(message: &Message) -> usize {
+    message.body_text.len()
+        + message.subject.as_ref().map_or(0, String::len)
+        + message
+            .attachments
+            .iter()
+            .map(|a| {
+                a.text.as_ref().map_or(0, String::len) + a.message.as_deref().map_or(0, text_bytes)
+            })
+            .sum::<usize>()
+}
+
+/// This thread's CPU time, where Linux reports it: the machine may be shared, and time
+/// spent waiting for a core is not time spent classifying. Wall-clock time elsewhere.
+struct Clock {
+    wall: Instant,
+    cpu: Option<u64>,
+}
+
+fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            wall: Instant::now(),
+            cpu: thread_cpu_ns(),
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        match (self.cpu, thread_cpu_ns()) {
+            (Some(start), Some(now)) => Duration::from_nanos(now.saturating_sub(start)),
+            _ => self.wall.elapsed(),
+        }
+    }
+}
+
+/// Best and median of `passes` runs of `f`, which handles `n` messages per run.
+fn time(passes: usize, n: usize, mut f: impl FnMut() -> usize) -> (f64, f64, usize) {
+    // Repeat small corpora inside a pass so each measurement runs for a while.
+    let rounds = (4000 / n.max(1)).max(1);
+    let mut times: Vec<Duration> = Vec::new();
+    let mut check = 0usize;
+    for _ in 0..passes {
+        let start = Clock::start();
+        check = 0;
+        for _ in 0..rounds {
+            check = check.wrapping_add(std::hint::black_box(f()));
+        }
+        times.push(start.elapsed() / rounds as u32);
+    }
+    times.sort();
+    let rate = |d: Duration| n as f64 / d.as_secs_f64();
+    let best = times.first().copied().unwrap_or_default();
+    let median = times.get(times.len() / 2).copied().unwrap_or_default();
+    (rate(best), rate(median), check)
+}
+
+fn report(stage: &str, (best, median, _): (f64, f64, usize)) {
+    println!(
+        "  {stage:<16} {best:>9.0} msg/s best {median:>9.0} msg/s median  ({:.1} us/msg best)",
+        1e6 / best
+    );
+}
+
+fn bench(
+    name: &str,
+    dir: &Path,
+    classifier: &Classifier,
+    passes: usize,
+    detail: bool,
+    dump: &mut Option<std::fs::File>,
+) {
+    let mut files = Vec::new();
+    files_under(dir, &mut files);
+    let raws: Vec<(PathBuf, Vec<u8>)> = files
+        .into_iter()
+        .filter_map(|f| std::fs::read(&f).ok().map(|raw| (f, raw)))
+        .collect();
+    if raws.is_empty() {
+        println!("{name}: no messages under {}", dir.display());
+        return;
+    }
+    let limits = Limits::default();
+    let extractor = TextExtractor::disabled();
+    let messages: Vec<Message> = raws
+        .iter()
+        .map(|(_, raw)| parse_message(raw, &limits, &extractor))
+        .collect();
+    // A fixed clock, so that dumps of two builds compare equal.
+    let now = chrono::DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z")
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .unwrap_or_default();
+    let n = messages.len();
+    let bytes: usize = raws.iter().map(|(_, r)| r.len()).sum();
+    let text: usize = messages.iter().map(text_bytes).sum();
+    println!(
+        "{name}: {n} messages, {:.1} KiB each on average, {:.1} KiB of text",
+        bytes as f64 / n as f64 / 1024.0,
+        text as f64 / n as f64 / 1024.0
+    );
+
+    if let Some(file) = dump.as_mut() {
+        for ((path, _), message) in raws.iter().zip(&messages) {
+            let assessment = classifier.assess(message, now);
+            let line =
+                serde_json::json!({ "file": path.display().to_string(), "assessment": assessment });
+            if let Err(e) = writeln!(file, "{line}") {
+                eprintln!("cannot write the dump: {e}");
+            }
+        }
+    }
+
+    let parse = time(passes, n, || {
+        raws.iter()
+            .map(|(_, raw)| parse_message(raw, &limits, &extractor).body_text.len())
+            .sum()
+    });
+    let assess = time(passes, n, || {
+        messages
+            .iter()
+            .map(|m| classifier.assess(m, now).targets.len())
+            .sum()
+    });
+    let both = time(passes, n, || {
+        raws.iter()
+            .map(|(_, raw)| {
+                let m = parse_message(raw, &limits, &extractor);
+                classifier.assess(&m, now).targets.len()
+            })
+            .sum()
+    });
+
+    // Per stage, as `Classifier::assess` runs them.
+    let directory = classifier.directory();
+    let config = classifier.config();
+    let targets = TargetExtractor::new(config);
+    let senders: Vec<_> = messages
+        .iter()
+        .map(|m| sender::assess_sender(m, directory, config))
+        .collect();
+    let requests: Vec<_> = messages
+        .iter()
+        .zip(&senders)
+        .map(|(m, s)| request::understand(m, s, directory, now))
+        .collect();
+    let sender_stage = time(passes, n, || {
+        messages
+            .iter()
+            .map(|m| usize::from(sender::assess_sender(m, directory, config).risk))
+            .sum()
+    });
+    let request_stage = time(passes, n, || {
+        messages
+            .iter()
+            .zip(&senders)
+            .map(|(m, s)| usize::from(request::understand(m, s, directory, now).urgent))
+            .sum()
+    });
+    let target_stage = time(passes, n, || {
+        messages
+            .iter()
+            .zip(&senders)
+            .zip(&requests)
+            .map(|((m, s), r)| targets.extract(m, s, r, &mut Vec::new()).len())
+            .sum()
+    });
+
+    report("parse", parse);
+    report("assess", assess);
+    report("parse + assess", both);
+    report("  sender", sender_stage);
+    report("  request", request_stage);
+    report("  targets", target_stage);
+
+    if detail {
+        use lea_classifier::request::layers::{Layer, Texts};
+        use lea_classifier::request::{
+            dates, deadline, jurisdiction, kind, language, reference, urgency,
+        };
+        let texts: Vec<Texts> = messages.iter().map(Texts::of).collect();
+        let anchor = now.date_naive();
+        report(
+            "    texts",
+            time(passes, n, || {
+                messages.iter().map(|m| Texts::of(m).pieces.len()).sum()
+            }),
+        );
+        report(
+            "    kind",
+            time(passes, n, || {
+                texts.iter().map(|t| kind::classify(t) as usize).sum()
+            }),
+        );
+        report(
+            "    jurisdiction",
+            time(passes, n, || {
+                texts
+                    .iter()
+                    .zip(&senders)
+                    .map(|(t, s)| jurisdiction::find(s, directory, t).map_or(0, |j| j.len()))
+                    .sum()
+            }),
+        );
+        report(
+            "    deadline",
+            time(passes, n, || {
+                texts
+                    .iter()
+                    .map(|t| {
+                        usize::from(
+                            deadline::find(t, dates::month_first(None), anchor)
+                                .date
+                                .is_some(),
+                        )
+                    })
+                    .sum()
+            }),
+        );
+        report(
+            "    urgency",
+            time(passes, n, || {
+                texts
+                    .iter()
+                    .map(|t| {
+                        usize::from(
+                            t.of_layers(&[Layer::Subject, Layer::NewBody, Layer::Attachment])
+                                .any(urgency::says_urgent),
+                        )
+                    })
+                    .sum()
+            }),
+        );
+        report(
+            "    reference",
+            time(passes, n, || {
+                texts
+                    .iter()
+                    .map(|t| reference::find(t).map_or(0, |r| r.len()))
+                    .sum()
+            }),
+        );
+        report(
+            "    language",
+            time(passes, n, || {
+                texts
+                    .iter()
+                    .map(|t| language::detect(t).map_or(0, |l| l.len()))
+                    .sum()
+            }),
+        );
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut cisa = root.join("../shared/data/dotgov/current-full.csv");
+    let mut passes = 7usize;
+    let mut dump = None;
+    let mut detail = false;
+    let mut dirs = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--cisa" => cisa = args.next().ok_or("--cisa needs a file")?.into(),
+            "--passes" => passes = args.next().ok_or("--passes needs a number")?.parse()?,
+            "--detail" => detail = true,
+            "--dump" => {
+                let path = args.next().ok_or("--dump needs a file")?;
+                dump = Some(std::fs::File::create(&path).map_err(|e| format!("{path}: {e}"))?);
+            }
+            _ => dirs.push(PathBuf::from(arg)),
+        }
+    }
+    if dirs.is_empty() {
+        dirs.push(root.join("fixtures/requests"));
+        dirs.push(root.join("../shared/data/mime-corpus"));
+    }
+
+    // As `lea-intake` builds it: the built-in directory, then the imported CISA register.
+    let csv = std::fs::read_to_string(&cisa)
+        .map_err(|e| format!("cannot read {}: {e}", cisa.display()))?;
+    let mut directory = Directory::builtin();
+    let summary = directory.import_cisa_csv(&csv)?;
+    println!(
+        "directory: {} CISA rows, {} agencies, {} domains",
+        summary.rows,
+        directory.agencies().len(),
+        directory.domain_count()
+    );
+    let classifier = Classifier::new(directory, ClassifierConfig::default());
+
+    for dir in &dirs {
+        let name = dir
+            .file_name()
+            .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into());
+        bench(&name, dir, &classifier, passes, detail, &mut dump);
+    }
+    Ok(())
+}
