@@ -122,7 +122,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let admin_url = std::env::var("LEA_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-    let base = admin_url
+    // Parameters after `?` (e.g. `host=/var/run/postgresql` for a Unix socket) apply to
+    // the bench database too.
+    let (path, params) = admin_url
+        .split_once('?')
+        .map_or((admin_url.as_str(), String::new()), |(p, q)| {
+            (p, format!("?{q}"))
+        });
+    let base = path
         .rsplit_once('/')
         .map(|(b, _)| b.to_owned())
         .ok_or("LEA_TEST_DATABASE_URL has no database name")?;
@@ -133,7 +140,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .execute(&mut admin)
         .await?;
     let result = async {
-        let store = PostgresStore::connect(&format!("{base}/{name}")).await?;
+        let store = PostgresStore::connect(&format!("{base}/{name}{params}")).await?;
         store.migrate().await?;
         let outcome = run("postgres", &store, &messages, batch).await;
         store.pool().close().await;
