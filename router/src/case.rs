@@ -1,13 +1,14 @@
 //! Case rules, shared by every database: which case a message belongs to, how a new case
 //! is numbered, and which event it produces. The databases provide only the SQL
-//! primitives of [`CaseTx`].
+//! primitives of [`CaseTx`], each working on a whole batch.
 
 use crate::event::{CaseEvent, CaseSummary, MessageSummary, SCHEMA_VERSION, routing_key};
 use crate::store::{BatchOutcome, Incoming, StoreError, StoredCursor};
 use chrono::{DateTime, Datelike, Utc};
 use lea_ingest::Origin;
 use regex::Regex;
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 
 /// How case references look: a template with `{year}` and `{seq}` (or `{seq:06}` for a
@@ -107,9 +108,34 @@ pub struct CaseRow {
     pub status: String,
 }
 
+/// A stored message found by Message-ID, with its case.
+#[derive(Debug, Clone)]
+pub struct ThreadMatch {
+    /// The Message-ID as stored.
+    pub message_id: String,
+    /// The message's row id: the earliest stored message of a thread wins.
+    pub message_row: i64,
+    pub case: CaseRow,
+}
+
+/// Raw bytes to keep, once per SHA-256.
+pub struct NewRaw<'a> {
+    pub sha256: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// One place a message was seen.
+pub struct NewLocation<'a> {
+    pub origin: &'a Origin,
+    pub sha256: &'a str,
+}
+
 pub struct NewCase<'a> {
     pub reference: &'a str,
     pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The opening message plus the replies to it later in the same batch.
+    pub message_count: i64,
     pub incoming: &'a Incoming,
 }
 
@@ -117,16 +143,29 @@ pub struct NewMessage<'a> {
     pub case_id: i64,
     pub received_at: DateTime<Utc>,
     pub mailbox: &'a str,
-    pub message_json: &'a str,
-    pub assessment_json: &'a str,
+    pub message_json: String,
+    pub assessment_json: String,
     pub incoming: &'a Incoming,
 }
 
-pub struct NewOutbox<'a> {
+pub struct NewTarget<'a> {
+    pub case_id: i64,
+    pub kind: &'a str,
+    pub value: &'a str,
+}
+
+pub struct NewOutbox {
     pub event_id: uuid::Uuid,
     pub case_id: i64,
-    pub routing_key: &'a str,
-    pub payload: &'a str,
+    pub routing_key: String,
+    pub payload: String,
+}
+
+/// The new cursor of one IMAP folder.
+pub struct CursorUpdate {
+    pub account: String,
+    pub mailbox: String,
+    pub cursor: StoredCursor,
 }
 
 /// A location key: (account, mailbox, UIDVALIDITY, item).
@@ -149,67 +188,121 @@ pub fn location_key(origin: &Origin) -> (String, String, i64, String) {
     }
 }
 
-/// The SQL primitives a database provides, inside one open transaction.
+/// The SQL primitives a database provides, inside one open transaction. Each works on a
+/// whole batch, so a database that pays a round trip per statement (PostgreSQL) issues a
+/// handful of statements per batch rather than per message. Callers never pass an empty
+/// slice.
 pub trait CaseTx: Send {
-    fn insert_raw(
+    /// A text value as the database will store and compare it (PostgreSQL drops NUL), so
+    /// that Message-IDs within a batch match exactly as they would once stored.
+    fn stored_text(value: &str) -> Cow<'_, str> {
+        Cow::Borrowed(value)
+    }
+    /// Keep raw bytes; a SHA-256 already stored is left alone.
+    fn insert_raws(
         &mut self,
-        sha256: &str,
-        raw: &[u8],
+        raws: &[NewRaw<'_>],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn insert_location(
+    /// Record where messages were seen; a location already recorded is left alone.
+    fn insert_locations(
         &mut self,
-        origin: &Origin,
-        sha256: &str,
+        locations: &[NewLocation<'_>],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn message_exists(
+    /// Which of these SHA-256s already have a stored message.
+    fn existing_messages(
         &mut self,
-        sha256: &str,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// The case of the first stored message whose Message-ID is one of `ids`.
-    fn case_by_message_ids(
+        sha256s: &[&str],
+    ) -> impl Future<Output = Result<HashSet<String>, StoreError>> + Send;
+    /// For each of `ids` some stored message has, the first such message and its case.
+    fn cases_by_message_ids(
         &mut self,
         ids: &[String],
-    ) -> impl Future<Output = Result<Option<CaseRow>, StoreError>> + Send;
-    fn case_by_reference(
+    ) -> impl Future<Output = Result<Vec<ThreadMatch>, StoreError>> + Send;
+    /// The cases with these references (those that exist).
+    fn cases_by_references(
         &mut self,
-        reference: &str,
-    ) -> impl Future<Output = Result<Option<CaseRow>, StoreError>> + Send;
-    /// The next sequence number for `year`, unique across workers.
-    fn next_sequence(&mut self, year: i32) -> impl Future<Output = Result<i64, StoreError>> + Send;
-    fn insert_case(
+        references: &[String],
+    ) -> impl Future<Output = Result<Vec<CaseRow>, StoreError>> + Send;
+    /// Lock the reference counters of `years` (distinct, ascending) until the transaction
+    /// ends, so no other worker numbers cases of those years meanwhile; returns the last
+    /// number used per year (0 for a year without cases yet).
+    fn lock_sequences(
         &mut self,
-        case: &NewCase<'_>,
-    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
-    /// Count one more message on the case; returns the new message count.
-    fn touch_case(
+        years: &[i32],
+    ) -> impl Future<Output = Result<HashMap<i32, i64>, StoreError>> + Send;
+    /// Record that `(year, count)` more numbers were used, after [`CaseTx::lock_sequences`].
+    fn advance_sequences(
         &mut self,
-        case_id: i64,
+        used: &[(i32, i64)],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Insert cases; returns their ids, in the order given.
+    fn insert_cases(
+        &mut self,
+        cases: &[NewCase<'_>],
+    ) -> impl Future<Output = Result<Vec<i64>, StoreError>> + Send;
+    /// Count `(case id, n)` more messages on existing cases and set their update time;
+    /// returns each case's new message count by case id.
+    fn touch_cases(
+        &mut self,
+        touches: &[(i64, i64)],
         at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
-    fn insert_message(
+    ) -> impl Future<Output = Result<HashMap<i64, i64>, StoreError>> + Send;
+    /// Insert messages; their row ids follow the order given.
+    fn insert_messages(
         &mut self,
-        message: &NewMessage<'_>,
+        messages: &[NewMessage<'_>],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    fn insert_target(
+    /// Link targets to cases; a link already made is left alone.
+    fn insert_targets(
         &mut self,
-        case_id: i64,
-        kind: &str,
-        value: &str,
+        targets: &[NewTarget<'_>],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Queue events; their row ids (the publishing order) follow the order given.
     fn insert_outbox(
         &mut self,
-        event: &NewOutbox<'_>,
+        events: &[NewOutbox],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Move an IMAP folder's cursor forward (never back, unless UIDVALIDITY changed).
-    fn advance_cursor(
+    /// Move IMAP folders' cursors forward (never back, unless UIDVALIDITY changed).
+    fn advance_cursors(
         &mut self,
-        account: &str,
-        mailbox: &str,
-        cursor: StoredCursor,
+        cursors: &[CursorUpdate],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// The case logic for one batch, inside the caller's transaction.
+/// Which case a message of the batch goes to.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    /// A case stored before this batch (index into `Plan::existing`).
+    Existing(usize),
+    /// A case this batch opens (index into `Plan::opened`).
+    Opened(usize),
+}
+
+struct ExistingCase {
+    row: CaseRow,
+    /// Messages of this batch joining the case.
+    joined: i64,
+}
+
+struct OpenedCase<'a> {
+    reference: String,
+    opened_at: DateTime<Utc>,
+    incoming: &'a Incoming,
+    /// Later messages of this batch joining the case.
+    joined: i64,
+}
+
+struct PlannedMessage<'a> {
+    incoming: &'a Incoming,
+    slot: Slot,
+    received_at: DateTime<Utc>,
+    /// 1 for the first message of this batch on its case, 2 for the next...
+    nth_on_case: i64,
+}
+
+/// The case logic for one batch, inside the caller's transaction. The result is the same
+/// as storing the messages one by one in batch order: a message may continue a case
+/// opened earlier in the same batch, and references are numbered in batch order.
 pub async fn commit_batch<T: CaseTx>(
     tx: &mut T,
     batch: &[Incoming],
@@ -217,6 +310,51 @@ pub async fn commit_batch<T: CaseTx>(
     now: DateTime<Utc>,
 ) -> Result<BatchOutcome, StoreError> {
     let mut outcome = BatchOutcome::default();
+    if batch.is_empty() {
+        return Ok(outcome);
+    }
+
+    // Raw bytes once per SHA-256; every place a message was seen, duplicates included.
+    let mut raws = Vec::new();
+    let mut distinct = HashSet::new();
+    for incoming in batch {
+        let sha256 = incoming.message.sha256.as_str();
+        if distinct.insert(sha256) {
+            raws.push(NewRaw {
+                sha256,
+                bytes: &incoming.raw,
+            });
+        }
+    }
+    tx.insert_raws(&raws).await?;
+    let locations: Vec<NewLocation<'_>> = batch
+        .iter()
+        .map(|incoming| NewLocation {
+            origin: &incoming.origin,
+            sha256: &incoming.message.sha256,
+        })
+        .collect();
+    tx.insert_locations(&locations).await?;
+
+    // A message already stored, or seen earlier in this batch, changes nothing else.
+    let sha256s: Vec<&str> = raws.iter().map(|r| r.sha256).collect();
+    let stored = tx.existing_messages(&sha256s).await?;
+    let mut taken = HashSet::new();
+    let mut fresh = Vec::new();
+    for incoming in batch {
+        let sha256 = incoming.message.sha256.as_str();
+        if stored.contains(sha256) || !taken.insert(sha256) {
+            outcome.duplicates += 1;
+        } else {
+            fresh.push(incoming);
+        }
+    }
+
+    if !fresh.is_empty() {
+        let plan = plan::<T>(tx, &fresh, options, now).await?;
+        write(tx, plan, now, &mut outcome).await?;
+    }
+
     let mut cursors: HashMap<(String, String), StoredCursor> = HashMap::new();
     for incoming in batch {
         if let Origin::Imap {
@@ -235,89 +373,360 @@ pub async fn commit_batch<T: CaseTx>(
             entry.uid_validity = *uid_validity;
             entry.last_uid = entry.last_uid.max(*uid);
         }
-        store_one(tx, incoming, options, now, &mut outcome).await?;
     }
-    for ((account, mailbox), cursor) in cursors {
-        tx.advance_cursor(&account, &mailbox, cursor).await?;
+    if !cursors.is_empty() {
+        let mut updates: Vec<CursorUpdate> = cursors
+            .into_iter()
+            .map(|((account, mailbox), cursor)| CursorUpdate {
+                account,
+                mailbox,
+                cursor,
+            })
+            .collect();
+        // A fixed order, so workers sharing folders lock their cursor rows alike.
+        updates.sort_by(|a, b| (&a.account, &a.mailbox).cmp(&(&b.account, &b.mailbox)));
+        tx.advance_cursors(&updates).await?;
     }
     Ok(outcome)
 }
 
-async fn store_one<T: CaseTx>(
+/// The decisions for the new messages of a batch: which case each joins, which cases
+/// open and with which reference.
+struct Plan<'a> {
+    messages: Vec<PlannedMessage<'a>>,
+    existing: Vec<ExistingCase>,
+    opened: Vec<OpenedCase<'a>>,
+    /// Reference numbers used per year, ascending by year.
+    used: Vec<(i32, i64)>,
+}
+
+/// The Message-IDs a message may continue: its own first (the same message delivered again with other trace headers, so another SHA-256,
+/// belongs to the case it already opened), then In-Reply-To, then References, latest first.
+fn thread_ids<T: CaseTx>(incoming: &Incoming) -> Vec<String> {
+    let message = &incoming.message;
+    message
+        .message_id
+        .iter()
+        .chain(message.in_reply_to.iter())
+        .chain(message.references.iter().rev())
+        .filter(|id| !id.is_empty())
+        .map(|id| T::stored_text(id).into_owned())
+        .collect()
+}
+
+fn subject_references(incoming: &Incoming, options: &CaseOptions) -> Vec<String> {
+    incoming
+        .message
+        .subject
+        .as_deref()
+        .map(|s| {
+            options
+                .reference_format
+                .find_all(s)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn received_at(incoming: &Incoming, now: DateTime<Utc>) -> DateTime<Utc> {
+    incoming
+        .received_at
+        .or(incoming.message.date)
+        .unwrap_or(now)
+}
+
+/// Imported cases open at the message's own date, so due dates and reference years
+/// reflect when the request really arrived.
+fn opened_at(incoming: &Incoming, now: DateTime<Utc>) -> DateTime<Utc> {
+    if incoming.imported {
+        received_at(incoming, now)
+    } else {
+        now
+    }
+}
+
+async fn plan<'a, T: CaseTx>(
     tx: &mut T,
-    incoming: &Incoming,
+    fresh: &[&'a Incoming],
     options: &CaseOptions,
+    now: DateTime<Utc>,
+) -> Result<Plan<'a>, StoreError> {
+    let ids: Vec<Vec<String>> = fresh.iter().map(|i| thread_ids::<T>(i)).collect();
+    let references: Vec<Vec<String>> = fresh
+        .iter()
+        .map(|i| subject_references(i, options))
+        .collect();
+
+    // Everything stored before this batch that the batch may continue, in two queries.
+    let mut wanted_ids: Vec<String> = ids.iter().flatten().cloned().collect();
+    wanted_ids.sort();
+    wanted_ids.dedup();
+    let mut by_message_id: HashMap<String, (i64, CaseRow)> = HashMap::new();
+    if !wanted_ids.is_empty() {
+        for m in tx.cases_by_message_ids(&wanted_ids).await? {
+            by_message_id.insert(m.message_id, (m.message_row, m.case));
+        }
+    }
+    let mut wanted_refs: Vec<String> = references.iter().flatten().cloned().collect();
+    wanted_refs.sort();
+    wanted_refs.dedup();
+    let mut by_reference: HashMap<String, CaseRow> = HashMap::new();
+    if !wanted_refs.is_empty() {
+        for case in tx.cases_by_references(&wanted_refs).await? {
+            by_reference.insert(case.reference.clone(), case);
+        }
+    }
+
+    // Any new message may open a case, so the counters of their years are locked first:
+    // a subject may quote a reference opened earlier in this very batch.
+    let mut years: Vec<i32> = fresh.iter().map(|i| opened_at(i, now).year()).collect();
+    years.sort_unstable();
+    years.dedup();
+    let locked = tx.lock_sequences(&years).await?;
+    let mut last: HashMap<i32, i64> = years
+        .iter()
+        .map(|y| (*y, locked.get(y).copied().unwrap_or(0)))
+        .collect();
+
+    let mut existing: Vec<ExistingCase> = Vec::new();
+    let mut existing_index: HashMap<i64, usize> = HashMap::new();
+    let mut opened: Vec<OpenedCase<'a>> = Vec::new();
+    // Messages and references of this batch, as later messages of the batch see them:
+    // Message-ID -> (position of the first message with it, its case).
+    let mut batch_ids: HashMap<String, (usize, Slot)> = HashMap::new();
+    let mut batch_refs: HashMap<String, usize> = HashMap::new();
+    let mut messages = Vec::with_capacity(fresh.len());
+
+    for (position, incoming) in fresh.iter().enumerate() {
+        let mut existing_slot = |case: &CaseRow| {
+            let index = *existing_index.entry(case.id).or_insert_with(|| {
+                existing.push(ExistingCase {
+                    row: case.clone(),
+                    joined: 0,
+                });
+                existing.len() - 1
+            });
+            Slot::Existing(index)
+        };
+        // The earliest stored message wins; messages stored before the batch come before
+        // any of the batch.
+        let mut slot = ids[position]
+            .iter()
+            .filter_map(|id| by_message_id.get(id))
+            .min_by_key(|(row, _)| *row)
+            .map(|(_, case)| existing_slot(case));
+        if slot.is_none() {
+            slot = ids[position]
+                .iter()
+                .filter_map(|id| batch_ids.get(id))
+                .min_by_key(|(first, _)| *first)
+                .map(|(_, slot)| *slot);
+        }
+        if slot.is_none() {
+            // An agency answering our acknowledgement quotes the case reference in the
+            // subject.
+            slot = references[position].iter().find_map(|r| {
+                by_reference
+                    .get(r)
+                    .map(&mut existing_slot)
+                    .or_else(|| batch_refs.get(r).map(|i| Slot::Opened(*i)))
+            });
+        }
+
+        let nth_on_case = match slot {
+            Some(Slot::Existing(i)) => {
+                existing[i].joined += 1;
+                existing[i].joined
+            }
+            Some(Slot::Opened(i)) => {
+                opened[i].joined += 1;
+                opened[i].joined + 1
+            }
+            None => 1,
+        };
+        let slot = match slot {
+            Some(slot) => slot,
+            None => {
+                let opened_at = opened_at(incoming, now);
+                let year = opened_at.year();
+                let seq = last.entry(year).or_insert(0);
+                *seq += 1;
+                let reference = options.reference_format.format(year, *seq);
+                batch_refs.insert(reference.clone(), opened.len());
+                opened.push(OpenedCase {
+                    reference,
+                    opened_at,
+                    incoming,
+                    joined: 0,
+                });
+                Slot::Opened(opened.len() - 1)
+            }
+        };
+        if let Some(id) = &incoming.message.message_id {
+            batch_ids
+                .entry(T::stored_text(id).into_owned())
+                .or_insert((position, slot));
+        }
+        messages.push(PlannedMessage {
+            incoming,
+            slot,
+            received_at: received_at(incoming, now),
+            nth_on_case,
+        });
+    }
+
+    let used = years
+        .iter()
+        .map(|y| {
+            let before = locked.get(y).copied().unwrap_or(0);
+            (*y, last.get(y).copied().unwrap_or(before) - before)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    Ok(Plan {
+        messages,
+        existing,
+        opened,
+        used,
+    })
+}
+
+/// Write a batch's plan: counters, cases, messages, targets, events.
+async fn write<T: CaseTx>(
+    tx: &mut T,
+    plan: Plan<'_>,
     now: DateTime<Utc>,
     outcome: &mut BatchOutcome,
 ) -> Result<(), StoreError> {
-    let message = &incoming.message;
-    let sha256 = message.sha256.as_str();
-    tx.insert_raw(sha256, &incoming.raw).await?;
-    tx.insert_location(&incoming.origin, sha256).await?;
-    if tx.message_exists(sha256).await? {
-        outcome.duplicates += 1;
-        return Ok(());
+    if !plan.used.is_empty() {
+        tx.advance_sequences(&plan.used).await?;
     }
-    let received_at = incoming.received_at.or(message.date).unwrap_or(now);
-
-    let thread = find_thread(tx, incoming, options).await?;
-    let (case, message_count, event_name) = match thread {
-        Some(case) => {
-            let count = tx.touch_case(case.id, now).await?;
-            outcome.cases_updated += 1;
-            (case, count, "case.updated")
-        }
-        None => {
-            // Imported cases open at the message's own date, so due dates and
-            // reference years reflect when the request really arrived.
-            let opened_at = if incoming.imported { received_at } else { now };
-            let year = opened_at.year();
-            let seq = tx.next_sequence(year).await?;
-            let reference = options.reference_format.format(year, seq);
-            let id = tx
-                .insert_case(&NewCase {
-                    reference: &reference,
-                    opened_at,
-                    incoming,
-                })
-                .await?;
-            outcome.cases_opened += 1;
-            (
-                CaseRow {
-                    id,
-                    reference,
-                    opened_at,
-                    status: "open".to_string(),
-                },
-                1,
-                "case.opened",
-            )
-        }
+    let opened_ids = if plan.opened.is_empty() {
+        Vec::new()
+    } else {
+        let cases: Vec<NewCase<'_>> = plan
+            .opened
+            .iter()
+            .map(|c| NewCase {
+                reference: &c.reference,
+                opened_at: c.opened_at,
+                // A case joined within its own batch was updated by the batch.
+                updated_at: if c.joined > 0 { now } else { c.opened_at },
+                message_count: 1 + c.joined,
+                incoming: c.incoming,
+            })
+            .collect();
+        tx.insert_cases(&cases).await?
+    };
+    if opened_ids.len() != plan.opened.len() {
+        return Err(StoreError::Unexpected(format!(
+            "{} cases inserted, {} ids returned",
+            plan.opened.len(),
+            opened_ids.len()
+        )));
+    }
+    let counts = if plan.existing.is_empty() {
+        HashMap::new()
+    } else {
+        let touches: Vec<(i64, i64)> = plan.existing.iter().map(|c| (c.row.id, c.joined)).collect();
+        tx.touch_cases(&touches, now).await?
     };
 
-    let mailbox = incoming.origin.mailbox_label();
-    tx.insert_message(&NewMessage {
-        case_id: case.id,
-        received_at,
-        mailbox: &mailbox,
-        message_json: &serde_json::to_string(message)?,
-        assessment_json: &serde_json::to_string(&incoming.assessment)?,
-        incoming,
-    })
-    .await?;
-    for target in &incoming.assessment.targets {
-        tx.insert_target(case.id, &target.kind, &target.value)
-            .await?;
+    let mut messages = Vec::with_capacity(plan.messages.len());
+    let mut targets = Vec::new();
+    let mut events = Vec::with_capacity(plan.messages.len());
+    let mailboxes: Vec<String> = plan
+        .messages
+        .iter()
+        .map(|m| m.incoming.origin.mailbox_label())
+        .collect();
+    for (m, mailbox) in plan.messages.iter().zip(&mailboxes) {
+        let (case_id, case, message_count, event_name) = match m.slot {
+            Slot::Existing(i) => {
+                let c = &plan.existing[i];
+                // The count after the whole batch, less the batch's later messages.
+                let total = counts.get(&c.row.id).copied().ok_or_else(|| {
+                    StoreError::Unexpected(format!("case {} was not updated", c.row.id))
+                })?;
+                let count = total - c.joined + m.nth_on_case;
+                outcome.cases_updated += 1;
+                (c.row.id, c.row.clone(), count, "case.updated")
+            }
+            Slot::Opened(i) => {
+                let c = &plan.opened[i];
+                let row = CaseRow {
+                    id: opened_ids[i],
+                    reference: c.reference.clone(),
+                    opened_at: c.opened_at,
+                    status: "open".to_string(),
+                };
+                if m.nth_on_case == 1 {
+                    outcome.cases_opened += 1;
+                    (row.id, row, 1, "case.opened")
+                } else {
+                    outcome.cases_updated += 1;
+                    (row.id, row, m.nth_on_case, "case.updated")
+                }
+            }
+        };
+        let incoming = m.incoming;
+        messages.push(NewMessage {
+            case_id,
+            received_at: m.received_at,
+            mailbox,
+            message_json: serde_json::to_string(&incoming.message)?,
+            assessment_json: serde_json::to_string(&incoming.assessment)?,
+            incoming,
+        });
+        targets.extend(incoming.assessment.targets.iter().map(|t| NewTarget {
+            case_id,
+            kind: &t.kind,
+            value: &t.value,
+        }));
+        let event = case_event(
+            incoming,
+            &case,
+            message_count,
+            event_name,
+            m.received_at,
+            mailbox,
+            now,
+        );
+        events.push(NewOutbox {
+            event_id: event.event_id,
+            case_id,
+            routing_key: event.routing_key.clone(),
+            payload: serde_json::to_string(&event)?,
+        });
+        outcome.stored += 1;
     }
+    tx.insert_messages(&messages).await?;
+    if !targets.is_empty() {
+        tx.insert_targets(&targets).await?;
+    }
+    tx.insert_outbox(&events).await?;
+    Ok(())
+}
 
+fn case_event(
+    incoming: &Incoming,
+    case: &CaseRow,
+    message_count: i64,
+    event_name: &str,
+    received_at: DateTime<Utc>,
+    mailbox: &str,
+    now: DateTime<Utc>,
+) -> CaseEvent {
+    let message = &incoming.message;
     let assessment = &incoming.assessment;
     let key = routing_key(assessment.sender.verdict, assessment.request.kind);
-    let event = CaseEvent {
+    CaseEvent {
         schema: SCHEMA_VERSION.to_string(),
         event_id: uuid::Uuid::now_v7(),
         event: event_name.to_string(),
         occurred_at: now,
-        routing_key: key.clone(),
+        routing_key: key,
         case: CaseSummary {
             reference: case.reference.clone(),
             opened_at: case.opened_at,
@@ -327,11 +736,11 @@ async fn store_one<T: CaseTx>(
         },
         message: MessageSummary {
             message_id: message.message_id.clone(),
-            sha256: sha256.to_string(),
+            sha256: message.sha256.clone(),
             subject: message.subject.clone(),
             from: message.from.as_ref().map(|m| m.address.clone()),
             received_at,
-            mailbox,
+            mailbox: mailbox.to_string(),
             parsed: message.parsed,
             problems: message.problems.iter().map(ToString::to_string).collect(),
         },
@@ -339,46 +748,7 @@ async fn store_one<T: CaseTx>(
         request: assessment.request.clone(),
         targets: assessment.targets.clone(),
         attachments: assessment.attachments.clone(),
-    };
-    let payload = serde_json::to_string(&event)?;
-    tx.insert_outbox(&NewOutbox {
-        event_id: event.event_id,
-        case_id: case.id,
-        routing_key: &key,
-        payload: &payload,
-    })
-    .await?;
-    outcome.stored += 1;
-    Ok(())
-}
-
-/// The case a message continues: by In-Reply-To/References, else by a case reference
-/// in its subject (an agency answering our acknowledgement).
-async fn find_thread<T: CaseTx>(
-    tx: &mut T,
-    incoming: &Incoming,
-    options: &CaseOptions,
-) -> Result<Option<CaseRow>, StoreError> {
-    let message = &incoming.message;
-    // Its own Message-ID first: the same message delivered again with other trace
-    // headers (so another SHA-256) belongs to the case it already opened.
-    let mut ids: Vec<String> = message.message_id.iter().cloned().collect();
-    ids.extend(message.in_reply_to.iter().cloned());
-    ids.extend(message.references.iter().rev().cloned());
-    ids.retain(|id| !id.is_empty());
-    if !ids.is_empty()
-        && let Some(case) = tx.case_by_message_ids(&ids).await?
-    {
-        return Ok(Some(case));
     }
-    if let Some(subject) = &message.subject {
-        for reference in options.reference_format.find_all(subject) {
-            if let Some(case) = tx.case_by_reference(reference).await? {
-                return Ok(Some(case));
-            }
-        }
-    }
-    Ok(None)
 }
 
 #[cfg(test)]

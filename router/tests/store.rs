@@ -382,3 +382,281 @@ async fn imported_cases_open_at_the_message_date<S: Store>(store: S) {
         "2020-03-03T10:00:00+00:00"
     );
 }
+
+/// Row counts the `Store` trait does not expose.
+trait Tables {
+    async fn count(&self, table: &str) -> i64;
+}
+
+impl Tables for SqliteStore {
+    async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+            .fetch_one(self.pool())
+            .await
+            .unwrap()
+    }
+}
+
+impl Tables for PostgresStore {
+    async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+            .fetch_one(self.pool())
+            .await
+            .unwrap()
+    }
+}
+
+fn summary(events: &[CaseEvent]) -> Vec<(String, String, i64)> {
+    events
+        .iter()
+        .map(|e| {
+            (
+                e.event.clone(),
+                e.case.reference.clone(),
+                e.case.message_count,
+            )
+        })
+        .collect()
+}
+
+fn opened(reference: &str, count: i64) -> (String, String, i64) {
+    ("case.opened".into(), reference.into(), count)
+}
+
+fn updated(reference: &str, count: i64) -> (String, String, i64) {
+    ("case.updated".into(), reference.into(), count)
+}
+
+both!(a_reply_joins_a_case_opened_earlier_in_the_same_batch);
+async fn a_reply_joins_a_case_opened_earlier_in_the_same_batch<S: Store>(store: S) {
+    let year = Utc::now().format("%Y").to_string();
+    let r = |n: u32| format!("LEA-{year}-{n:06}");
+    let batch = [
+        incoming(&mail("a@fbi.gov", "", "Subpoena 1"), imap(1)),
+        incoming(&mail("b@fbi.gov", "", "Subpoena 2"), imap(2)),
+        incoming(
+            &mail("c@fbi.gov", "In-Reply-To: <a@fbi.gov>\n", "Re: Subpoena 1"),
+            imap(3),
+        ),
+        // References name the thread, latest last: this one continues c, hence a's case.
+        incoming(
+            &mail(
+                "d@fbi.gov",
+                "References: <zzz@elsewhere> <c@fbi.gov>\n",
+                "Re: Re: Subpoena 1",
+            ),
+            imap(4),
+        ),
+        // A subject quoting a reference opened by this very batch.
+        incoming(
+            &mail("e@fbi.gov", "", &format!("Re: [{}] documents", r(2))),
+            imap(5),
+        ),
+        incoming(&mail("f@fbi.gov", "", "Unrelated"), imap(6)),
+    ];
+    let out = store
+        .commit_batch(&batch, &CaseOptions::default())
+        .await
+        .unwrap();
+    assert_eq!((out.stored, out.cases_opened, out.cases_updated), (6, 3, 3));
+    assert_eq!(
+        summary(&pending_events(&store).await),
+        vec![
+            opened(&r(1), 1),
+            opened(&r(2), 1),
+            updated(&r(1), 2),
+            updated(&r(1), 3),
+            updated(&r(2), 2),
+            opened(&r(3), 1),
+        ]
+    );
+    assert_eq!(store.stats().await.unwrap().cases, 3);
+
+    // The stored counts agree with the events: a later reply counts on from them.
+    let later = incoming(
+        &mail("g@fbi.gov", "In-Reply-To: <d@fbi.gov>\n", "Re: Subpoena 1"),
+        imap(7),
+    );
+    store
+        .commit_batch(&[later], &CaseOptions::default())
+        .await
+        .unwrap();
+    let events = pending_events(&store).await;
+    assert_eq!(summary(&events[6..]), vec![updated(&r(1), 4)]);
+}
+
+both!(the_same_message_twice_in_a_batch_is_stored_once);
+async fn the_same_message_twice_in_a_batch_is_stored_once<S: Store + Tables>(store: S) {
+    let m = mail("twice@fbi.gov", "", "Subpoena");
+    let archived = Origin::Archive {
+        archive: "old.mbox".into(),
+        item: "1".into(),
+    };
+    let out = store
+        .commit_batch(
+            &[
+                incoming(&m, imap(1)),
+                incoming(&m, archived),
+                incoming(&m, imap(1)),
+            ],
+            &CaseOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((out.stored, out.duplicates, out.cases_opened), (1, 2, 1));
+    let stats = store.stats().await.unwrap();
+    assert_eq!(
+        (
+            stats.raw_messages,
+            stats.messages,
+            stats.locations,
+            stats.cases,
+            stats.outbox_pending
+        ),
+        (1, 1, 2, 1, 1)
+    );
+    assert_eq!(store.count("case_targets").await, 0);
+}
+
+both!(a_batch_mixing_stored_and_new_messages);
+async fn a_batch_mixing_stored_and_new_messages<S: Store>(store: S) {
+    let opts = CaseOptions::default();
+    let year = Utc::now().format("%Y").to_string();
+    let r = |n: u32| format!("LEA-{year}-{n:06}");
+    let a = mail("a@fbi.gov", "", "Subpoena 1");
+    let b = mail("b@fbi.gov", "", "Subpoena 2");
+    store
+        .commit_batch(&[incoming(&a, imap(1)), incoming(&b, imap(2))], &opts)
+        .await
+        .unwrap();
+    let batch = [
+        incoming(&a, imap(1)),
+        incoming(
+            &mail("c@fbi.gov", "In-Reply-To: <a@fbi.gov>\n", "Re: Subpoena 1"),
+            imap(3),
+        ),
+        incoming(&b, imap(2)),
+        incoming(&mail("d@fbi.gov", "", "Subpoena 3"), imap(4)),
+        incoming(
+            &mail("e@fbi.gov", "In-Reply-To: <a@fbi.gov>\n", "Re: Subpoena 1"),
+            imap(5),
+        ),
+        // The same Message-ID as a stored message but other bytes: a redelivery with
+        // other trace headers joins the case it opened.
+        incoming(
+            &mail("b@fbi.gov", "X-Trace: again\n", "Subpoena 2"),
+            imap(6),
+        ),
+    ];
+    let out = store.commit_batch(&batch, &opts).await.unwrap();
+    assert_eq!(
+        (
+            out.stored,
+            out.duplicates,
+            out.cases_opened,
+            out.cases_updated
+        ),
+        (4, 2, 1, 3)
+    );
+    assert_eq!(
+        summary(&pending_events(&store).await),
+        vec![
+            opened(&r(1), 1),
+            opened(&r(2), 1),
+            updated(&r(1), 2),
+            opened(&r(3), 1),
+            updated(&r(1), 3),
+            updated(&r(2), 2),
+        ]
+    );
+    let stats = store.stats().await.unwrap();
+    assert_eq!((stats.messages, stats.cases, stats.locations), (6, 3, 6));
+}
+
+both!(targets_repeated_within_a_batch_are_linked_once);
+async fn targets_repeated_within_a_batch_are_linked_once<S: Store + Tables>(store: S) {
+    let target = |kind: &str, value: &str| lea_classifier::Target {
+        kind: kind.into(),
+        value: value.into(),
+        source: "body".into(),
+    };
+    let mut first = incoming(&mail("a@fbi.gov", "", "Subpoena"), imap(1));
+    first.assessment.targets = vec![
+        target("email", "x@example.com"),
+        target("email", "x@example.com"),
+        target("phone", "+15550100"),
+    ];
+    let mut reply = incoming(
+        &mail("b@fbi.gov", "In-Reply-To: <a@fbi.gov>\n", "Re: Subpoena"),
+        imap(2),
+    );
+    reply.assessment.targets = vec![
+        target("email", "x@example.com"),
+        target("iban", "DE89370400440532013000"),
+    ];
+    let mut other = incoming(&mail("c@fbi.gov", "", "Other"), imap(3));
+    other.assessment.targets = vec![target("email", "x@example.com")];
+    let out = store
+        .commit_batch(&[first, reply, other], &CaseOptions::default())
+        .await
+        .unwrap();
+    assert_eq!((out.stored, out.cases_opened), (3, 2));
+    // Case 1: the e-mail address, the phone, the IBAN; case 2: the e-mail address.
+    assert_eq!(store.count("case_targets").await, 4);
+    let events = pending_events(&store).await;
+    assert_eq!(
+        events[0].targets.len(),
+        3,
+        "events keep the targets as found"
+    );
+}
+
+both!(references_stay_consecutive_across_batches);
+async fn references_stay_consecutive_across_batches<S: Store>(store: S) {
+    let opts = CaseOptions::default();
+    let year = Utc::now().format("%Y").to_string();
+    let first: Vec<_> = (1..=3)
+        .map(|i| incoming(&mail(&format!("{i}@x"), "", "s"), imap(i)))
+        .collect();
+    store.commit_batch(&first, &opts).await.unwrap();
+    let second = [
+        incoming(&mail("4@x", "", "s"), imap(4)),
+        incoming(&mail("5@x", "In-Reply-To: <2@x>\n", "s"), imap(5)),
+        incoming(&mail("6@x", "", "s"), imap(6)),
+    ];
+    store.commit_batch(&second, &opts).await.unwrap();
+    // An imported message of another year numbers from 1 in its year, without a gap in
+    // this one.
+    let raw = "From: Agent <agent@fbi.gov>\nMessage-ID: <old@x>\nDate: Tue, 3 Mar 2020 10:00:00 +0000\nSubject: Old\n\nbody\n";
+    let mut old = incoming(
+        raw,
+        Origin::Archive {
+            archive: "a".into(),
+            item: "1".into(),
+        },
+    );
+    old.imported = true;
+    store
+        .commit_batch(&[old, incoming(&mail("7@x", "", "s"), imap(7))], &opts)
+        .await
+        .unwrap();
+    let refs: Vec<String> = pending_events(&store)
+        .await
+        .into_iter()
+        .map(|e| e.case.reference)
+        .collect();
+    let r = |n: u32| format!("LEA-{year}-{n:06}");
+    assert_eq!(
+        refs,
+        vec![
+            r(1),
+            r(2),
+            r(3),
+            r(4),
+            r(2),
+            r(5),
+            "LEA-2020-000001".to_string(),
+            r(6)
+        ]
+    );
+}

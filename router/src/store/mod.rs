@@ -1,7 +1,7 @@
 //! Storage: one trait, two databases.
 //!
 //! Both implementations run the same case logic ([`crate::case::commit_batch`]) over a
-//! handful of SQL primitives ([`crate::case::CaseTx`]); only the SQL differs. Queries are
+//! handful of batch-level SQL primitives ([`crate::case::CaseTx`]); only the SQL differs. Queries are
 //! runtime-checked (`query(..).bind(..)`), so no database is needed to build.
 
 mod postgres;
@@ -78,6 +78,10 @@ pub enum StoreError {
     Encode(#[from] serde_json::Error),
     #[error("unsupported database URL {0:?} (use sqlite:// or postgres://)")]
     UnsupportedUrl(String),
+    /// The database answered something the statement cannot produce (a bug, not a
+    /// transient failure).
+    #[error("unexpected database result: {0}")]
+    Unexpected(String),
 }
 
 impl StoreError {

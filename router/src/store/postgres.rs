@@ -1,11 +1,15 @@
 //! PostgreSQL, for production: several workers and relays share one database.
 
 use super::{BatchOutcome, Incoming, OutboxRow, Store, StoreError, StoreStats, StoredCursor};
-use crate::case::{self, CaseOptions, CaseRow, CaseTx, NewCase, NewMessage, NewOutbox};
+use crate::case::{
+    self, CaseOptions, CaseRow, CaseTx, CursorUpdate, NewCase, NewLocation, NewMessage, NewOutbox,
+    NewRaw, NewTarget, ThreadMatch,
+};
 use chrono::{DateTime, Utc};
-use lea_ingest::Origin;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -32,15 +36,15 @@ type PgTx<'c> = Transaction<'c, Postgres>;
 
 /// PostgreSQL text cannot hold NUL; hostile headers can. Strip it from column values
 /// (the JSON columns escape it, so the stored message keeps it exactly).
-fn text(value: &str) -> std::borrow::Cow<'_, str> {
+fn text(value: &str) -> Cow<'_, str> {
     if value.contains('\0') {
-        std::borrow::Cow::Owned(value.replace('\0', ""))
+        Cow::Owned(value.replace('\0', ""))
     } else {
-        std::borrow::Cow::Borrowed(value)
+        Cow::Borrowed(value)
     }
 }
 
-fn opt_text(value: Option<&str>) -> Option<std::borrow::Cow<'_, str>> {
+fn opt_text(value: Option<&str>) -> Option<Cow<'_, str>> {
     value.map(text)
 }
 
@@ -54,173 +58,340 @@ fn case_row(row: &sqlx::postgres::PgRow) -> Result<CaseRow, StoreError> {
 }
 
 impl CaseTx for PgTx<'_> {
-    async fn insert_raw(&mut self, sha256: &str, raw: &[u8]) -> Result<(), StoreError> {
+    fn stored_text(value: &str) -> Cow<'_, str> {
+        text(value)
+    }
+
+    async fn insert_raws(&mut self, raws: &[NewRaw<'_>]) -> Result<(), StoreError> {
+        let sha256s: Vec<&str> = raws.iter().map(|r| r.sha256).collect();
+        let sizes: Vec<i64> = raws.iter().map(|r| r.bytes.len() as i64).collect();
+        let bytes: Vec<&[u8]> = raws.iter().map(|r| r.bytes).collect();
         sqlx::query(
-            "INSERT INTO raw_messages (sha256, size, bytes) VALUES ($1, $2, $3)
+            "INSERT INTO raw_messages (sha256, size, bytes)
+             SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bytea[])
              ON CONFLICT (sha256) DO NOTHING",
         )
-        .bind(sha256)
-        .bind(raw.len() as i64)
-        .bind(raw)
+        .bind(&sha256s)
+        .bind(&sizes)
+        .bind(&bytes)
         .execute(&mut **self)
         .await?;
         Ok(())
     }
 
-    async fn insert_location(&mut self, origin: &Origin, sha256: &str) -> Result<(), StoreError> {
-        let (account, mailbox, uid_validity, item) = case::location_key(origin);
+    async fn insert_locations(&mut self, locations: &[NewLocation<'_>]) -> Result<(), StoreError> {
+        let mut accounts = Vec::with_capacity(locations.len());
+        let mut mailboxes = Vec::with_capacity(locations.len());
+        let mut uid_validities = Vec::with_capacity(locations.len());
+        let mut items = Vec::with_capacity(locations.len());
+        let mut sha256s = Vec::with_capacity(locations.len());
+        for location in locations {
+            let (account, mailbox, uid_validity, item) = case::location_key(location.origin);
+            accounts.push(text(&account).into_owned());
+            mailboxes.push(text(&mailbox).into_owned());
+            uid_validities.push(uid_validity);
+            items.push(text(&item).into_owned());
+            sha256s.push(location.sha256);
+        }
         sqlx::query(
             "INSERT INTO message_locations (account, mailbox, uid_validity, item, sha256)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])
+             ON CONFLICT DO NOTHING",
         )
-        .bind(text(&account))
-        .bind(text(&mailbox))
-        .bind(uid_validity)
-        .bind(text(&item))
-        .bind(sha256)
+        .bind(&accounts)
+        .bind(&mailboxes)
+        .bind(&uid_validities)
+        .bind(&items)
+        .bind(&sha256s)
         .execute(&mut **self)
         .await?;
         Ok(())
     }
 
-    async fn message_exists(&mut self, sha256: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM messages WHERE sha256 = $1")
-            .bind(sha256)
-            .fetch_optional(&mut **self)
+    async fn existing_messages(&mut self, sha256s: &[&str]) -> Result<HashSet<String>, StoreError> {
+        let rows = sqlx::query("SELECT sha256 FROM messages WHERE sha256 = ANY($1)")
+            .bind(sha256s)
+            .fetch_all(&mut **self)
             .await?;
-        Ok(row.is_some())
+        rows.iter()
+            .map(|r| r.try_get("sha256").map_err(StoreError::from))
+            .collect()
     }
 
-    async fn case_by_message_ids(&mut self, ids: &[String]) -> Result<Option<CaseRow>, StoreError> {
-        let row = sqlx::query(
-            "SELECT c.id, c.reference, c.opened_at, c.status
+    async fn cases_by_message_ids(
+        &mut self,
+        ids: &[String],
+    ) -> Result<Vec<ThreadMatch>, StoreError> {
+        let ids: Vec<String> = ids.iter().map(|i| text(i).into_owned()).collect();
+        let rows = sqlx::query(
+            "SELECT DISTINCT ON (m.message_id) m.message_id, m.id AS message_row,
+                    c.id, c.reference, c.opened_at, c.status
              FROM messages m JOIN cases c ON c.id = m.case_id
-             WHERE m.message_id = ANY($1) ORDER BY m.id LIMIT 1",
+             WHERE m.message_id = ANY($1) ORDER BY m.message_id, m.id",
         )
-        .bind(ids.iter().map(|i| text(i).into_owned()).collect::<Vec<_>>())
-        .fetch_optional(&mut **self)
+        .bind(&ids)
+        .fetch_all(&mut **self)
         .await?;
-        row.as_ref().map(case_row).transpose()
+        rows.iter()
+            .map(|r| {
+                Ok(ThreadMatch {
+                    message_id: r.try_get("message_id")?,
+                    message_row: r.try_get("message_row")?,
+                    case: case_row(r)?,
+                })
+            })
+            .collect()
     }
 
-    async fn case_by_reference(&mut self, reference: &str) -> Result<Option<CaseRow>, StoreError> {
-        let row =
-            sqlx::query("SELECT id, reference, opened_at, status FROM cases WHERE reference = $1")
-                .bind(reference)
-                .fetch_optional(&mut **self)
-                .await?;
-        row.as_ref().map(case_row).transpose()
-    }
-
-    async fn next_sequence(&mut self, year: i32) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO reference_counters (year, last) VALUES ($1, 1)
-             ON CONFLICT (year) DO UPDATE SET last = reference_counters.last + 1
-             RETURNING last",
+    async fn cases_by_references(
+        &mut self,
+        references: &[String],
+    ) -> Result<Vec<CaseRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, reference, opened_at, status FROM cases WHERE reference = ANY($1)",
         )
-        .bind(year)
-        .fetch_one(&mut **self)
+        .bind(references)
+        .fetch_all(&mut **self)
         .await?;
-        Ok(row.try_get("last")?)
+        rows.iter().map(case_row).collect()
     }
 
-    async fn insert_case(&mut self, case: &NewCase<'_>) -> Result<i64, StoreError> {
-        let a = &case.incoming.assessment;
-        let row = sqlx::query(
-            "INSERT INTO cases (reference, opened_at, updated_at, verdict, kind, jurisdiction,
-                                agency_reference, deadline, subject)
-             VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    async fn lock_sequences(&mut self, years: &[i32]) -> Result<HashMap<i32, i64>, StoreError> {
+        // The no-op update locks an existing row; a missing one is created at 0, which
+        // numbers from 1 as before.
+        let rows = sqlx::query(
+            "INSERT INTO reference_counters (year, last)
+             SELECT y, 0 FROM UNNEST($1::int[]) AS y ORDER BY y
+             ON CONFLICT (year) DO UPDATE SET last = reference_counters.last
+             RETURNING year, last",
         )
-        .bind(case.reference)
-        .bind(case.opened_at)
-        .bind(a.sender.verdict.as_str())
-        .bind(a.request.kind.as_str())
-        .bind(opt_text(a.request.jurisdiction.as_deref()))
-        .bind(opt_text(a.request.agency_reference.as_deref()))
-        .bind(a.request.deadline)
-        .bind(opt_text(case.incoming.message.subject.as_deref()))
-        .fetch_one(&mut **self)
+        .bind(years)
+        .fetch_all(&mut **self)
         .await?;
-        Ok(row.try_get("id")?)
+        rows.iter()
+            .map(|r| Ok((r.try_get("year")?, r.try_get("last")?)))
+            .collect()
     }
 
-    async fn touch_case(&mut self, case_id: i64, at: DateTime<Utc>) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "UPDATE cases SET updated_at = $2, message_count = message_count + 1
-             WHERE id = $1 RETURNING message_count",
+    async fn advance_sequences(&mut self, used: &[(i32, i64)]) -> Result<(), StoreError> {
+        let years: Vec<i32> = used.iter().map(|(y, _)| *y).collect();
+        let counts: Vec<i64> = used.iter().map(|(_, n)| *n).collect();
+        sqlx::query(
+            "UPDATE reference_counters SET last = reference_counters.last + u.n
+             FROM UNNEST($1::int[], $2::bigint[]) AS u(year, n)
+             WHERE reference_counters.year = u.year",
         )
-        .bind(case_id)
+        .bind(&years)
+        .bind(&counts)
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_cases(&mut self, cases: &[NewCase<'_>]) -> Result<Vec<i64>, StoreError> {
+        let n = cases.len();
+        let mut references = Vec::with_capacity(n);
+        let mut opened = Vec::with_capacity(n);
+        let mut updated = Vec::with_capacity(n);
+        let mut counts = Vec::with_capacity(n);
+        let mut verdicts = Vec::with_capacity(n);
+        let mut kinds = Vec::with_capacity(n);
+        let mut jurisdictions = Vec::with_capacity(n);
+        let mut agency_references = Vec::with_capacity(n);
+        let mut deadlines = Vec::with_capacity(n);
+        let mut subjects = Vec::with_capacity(n);
+        for case in cases {
+            let a = &case.incoming.assessment;
+            references.push(case.reference);
+            opened.push(case.opened_at);
+            updated.push(case.updated_at);
+            counts.push(case.message_count);
+            verdicts.push(a.sender.verdict.as_str());
+            kinds.push(a.request.kind.as_str());
+            jurisdictions.push(opt_text(a.request.jurisdiction.as_deref()).map(Cow::into_owned));
+            agency_references
+                .push(opt_text(a.request.agency_reference.as_deref()).map(Cow::into_owned));
+            deadlines.push(a.request.deadline);
+            subjects.push(opt_text(case.incoming.message.subject.as_deref()).map(Cow::into_owned));
+        }
+        let rows = sqlx::query(
+            "INSERT INTO cases (reference, opened_at, updated_at, message_count, verdict, kind,
+                                jurisdiction, agency_reference, deadline, subject)
+             SELECT r, o, u, c, v, k, j, a, d, s
+             FROM UNNEST($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bigint[],
+                         $5::text[], $6::text[], $7::text[], $8::text[], $9::date[], $10::text[])
+                  WITH ORDINALITY AS n(r, o, u, c, v, k, j, a, d, s, ord)
+             ORDER BY ord
+             RETURNING id, reference",
+        )
+        .bind(&references)
+        .bind(&opened)
+        .bind(&updated)
+        .bind(&counts)
+        .bind(&verdicts)
+        .bind(&kinds)
+        .bind(&jurisdictions)
+        .bind(&agency_references)
+        .bind(&deadlines)
+        .bind(&subjects)
+        .fetch_all(&mut **self)
+        .await?;
+        // References are unique, so ids are matched by reference rather than trusting the
+        // order of RETURNING.
+        let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            ids.insert(r.try_get("reference")?, r.try_get("id")?);
+        }
+        references
+            .iter()
+            .map(|reference| {
+                ids.get(*reference).copied().ok_or_else(|| {
+                    StoreError::Unexpected(format!("no id returned for case {reference}"))
+                })
+            })
+            .collect()
+    }
+
+    async fn touch_cases(
+        &mut self,
+        touches: &[(i64, i64)],
+        at: DateTime<Utc>,
+    ) -> Result<HashMap<i64, i64>, StoreError> {
+        let ids: Vec<i64> = touches.iter().map(|(id, _)| *id).collect();
+        let counts: Vec<i64> = touches.iter().map(|(_, n)| *n).collect();
+        let rows = sqlx::query(
+            "UPDATE cases SET updated_at = $3, message_count = cases.message_count + t.n
+             FROM UNNEST($1::bigint[], $2::bigint[]) AS t(id, n)
+             WHERE cases.id = t.id
+             RETURNING cases.id, cases.message_count",
+        )
+        .bind(&ids)
+        .bind(&counts)
         .bind(at)
-        .fetch_one(&mut **self)
+        .fetch_all(&mut **self)
         .await?;
-        Ok(i64::from(row.try_get::<i32, _>("message_count")?))
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    i64::from(r.try_get::<i32, _>("message_count")?),
+                ))
+            })
+            .collect()
     }
 
-    async fn insert_message(&mut self, m: &NewMessage<'_>) -> Result<(), StoreError> {
-        let msg = &m.incoming.message;
-        let a = &m.incoming.assessment;
+    async fn insert_messages(&mut self, messages: &[NewMessage<'_>]) -> Result<(), StoreError> {
+        let n = messages.len();
+        let mut sha256s = Vec::with_capacity(n);
+        let mut case_ids = Vec::with_capacity(n);
+        let mut message_ids = Vec::with_capacity(n);
+        let mut subjects = Vec::with_capacity(n);
+        let mut froms = Vec::with_capacity(n);
+        let mut received = Vec::with_capacity(n);
+        let mut mailboxes = Vec::with_capacity(n);
+        let mut parsed = Vec::with_capacity(n);
+        let mut verdicts = Vec::with_capacity(n);
+        let mut kinds = Vec::with_capacity(n);
+        let mut message_jsons = Vec::with_capacity(n);
+        let mut assessment_jsons = Vec::with_capacity(n);
+        for m in messages {
+            let msg = &m.incoming.message;
+            let a = &m.incoming.assessment;
+            sha256s.push(msg.sha256.as_str());
+            case_ids.push(m.case_id);
+            message_ids.push(opt_text(msg.message_id.as_deref()).map(Cow::into_owned));
+            subjects.push(opt_text(msg.subject.as_deref()).map(Cow::into_owned));
+            froms
+                .push(opt_text(msg.from.as_ref().map(|f| f.address.as_str())).map(Cow::into_owned));
+            received.push(m.received_at);
+            mailboxes.push(m.mailbox);
+            parsed.push(msg.parsed);
+            verdicts.push(a.sender.verdict.as_str());
+            kinds.push(a.request.kind.as_str());
+            message_jsons.push(m.message_json.as_str());
+            assessment_jsons.push(m.assessment_json.as_str());
+        }
+        // ORDER BY ord: row ids are drawn in batch order, as when inserted one by one.
         sqlx::query(
             "INSERT INTO messages (sha256, case_id, message_id, subject, from_address, received_at,
                                    mailbox, parsed, verdict, kind, message_json, assessment_json)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             SELECT h, c, i, s, f, r, mb, p, v, k, mj, aj
+             FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],
+                         $6::timestamptz[], $7::text[], $8::bool[], $9::text[], $10::text[],
+                         $11::text[], $12::text[])
+                  WITH ORDINALITY AS n(h, c, i, s, f, r, mb, p, v, k, mj, aj, ord)
+             ORDER BY ord",
         )
-        .bind(&msg.sha256)
-        .bind(m.case_id)
-        .bind(opt_text(msg.message_id.as_deref()))
-        .bind(opt_text(msg.subject.as_deref()))
-        .bind(opt_text(msg.from.as_ref().map(|f| f.address.as_str())))
-        .bind(m.received_at)
-        .bind(m.mailbox)
-        .bind(msg.parsed)
-        .bind(a.sender.verdict.as_str())
-        .bind(a.request.kind.as_str())
-        .bind(m.message_json)
-        .bind(m.assessment_json)
+        .bind(&sha256s)
+        .bind(&case_ids)
+        .bind(&message_ids)
+        .bind(&subjects)
+        .bind(&froms)
+        .bind(&received)
+        .bind(&mailboxes)
+        .bind(&parsed)
+        .bind(&verdicts)
+        .bind(&kinds)
+        .bind(&message_jsons)
+        .bind(&assessment_jsons)
         .execute(&mut **self)
         .await?;
         Ok(())
     }
 
-    async fn insert_target(
-        &mut self,
-        case_id: i64,
-        kind: &str,
-        value: &str,
-    ) -> Result<(), StoreError> {
+    async fn insert_targets(&mut self, targets: &[NewTarget<'_>]) -> Result<(), StoreError> {
+        let case_ids: Vec<i64> = targets.iter().map(|t| t.case_id).collect();
+        let kinds: Vec<String> = targets.iter().map(|t| text(t.kind).into_owned()).collect();
+        let values: Vec<String> = targets.iter().map(|t| text(t.value).into_owned()).collect();
         sqlx::query(
-            "INSERT INTO case_targets (case_id, kind, value) VALUES ($1, $2, $3)
+            "INSERT INTO case_targets (case_id, kind, value)
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[])
              ON CONFLICT DO NOTHING",
         )
-        .bind(case_id)
-        .bind(text(kind))
-        .bind(text(value))
+        .bind(&case_ids)
+        .bind(&kinds)
+        .bind(&values)
         .execute(&mut **self)
         .await?;
         Ok(())
     }
 
-    async fn insert_outbox(&mut self, e: &NewOutbox<'_>) -> Result<(), StoreError> {
+    async fn insert_outbox(&mut self, events: &[NewOutbox]) -> Result<(), StoreError> {
+        let event_ids: Vec<uuid::Uuid> = events.iter().map(|e| e.event_id).collect();
+        let case_ids: Vec<i64> = events.iter().map(|e| e.case_id).collect();
+        let keys: Vec<&str> = events.iter().map(|e| e.routing_key.as_str()).collect();
+        let payloads: Vec<&str> = events.iter().map(|e| e.payload.as_str()).collect();
+        // ORDER BY ord: the outbox is published in id order, which must be batch order.
         sqlx::query(
-            "INSERT INTO outbox (event_id, case_id, routing_key, payload) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO outbox (event_id, case_id, routing_key, payload)
+             SELECT e, c, k, p
+             FROM UNNEST($1::uuid[], $2::bigint[], $3::text[], $4::text[])
+                  WITH ORDINALITY AS n(e, c, k, p, ord)
+             ORDER BY ord",
         )
-        .bind(e.event_id)
-        .bind(e.case_id)
-        .bind(e.routing_key)
-        .bind(e.payload)
+        .bind(&event_ids)
+        .bind(&case_ids)
+        .bind(&keys)
+        .bind(&payloads)
         .execute(&mut **self)
         .await?;
         Ok(())
     }
 
-    async fn advance_cursor(
-        &mut self,
-        account: &str,
-        mailbox: &str,
-        c: StoredCursor,
-    ) -> Result<(), StoreError> {
+    async fn advance_cursors(&mut self, cursors: &[CursorUpdate]) -> Result<(), StoreError> {
+        let accounts: Vec<&str> = cursors.iter().map(|c| c.account.as_str()).collect();
+        let mailboxes: Vec<&str> = cursors.iter().map(|c| c.mailbox.as_str()).collect();
+        let validities: Vec<i64> = cursors
+            .iter()
+            .map(|c| i64::from(c.cursor.uid_validity))
+            .collect();
+        let uids: Vec<i64> = cursors
+            .iter()
+            .map(|c| i64::from(c.cursor.last_uid))
+            .collect();
         sqlx::query(
             "INSERT INTO mailbox_cursors (account, mailbox, uid_validity, last_uid)
-             VALUES ($1, $2, $3, $4)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[])
              ON CONFLICT (account, mailbox) DO UPDATE SET
                last_uid = CASE WHEN mailbox_cursors.uid_validity = EXCLUDED.uid_validity
                                THEN GREATEST(mailbox_cursors.last_uid, EXCLUDED.last_uid)
@@ -228,10 +399,10 @@ impl CaseTx for PgTx<'_> {
                uid_validity = EXCLUDED.uid_validity,
                updated_at = now()",
         )
-        .bind(account)
-        .bind(mailbox)
-        .bind(i64::from(c.uid_validity))
-        .bind(i64::from(c.last_uid))
+        .bind(&accounts)
+        .bind(&mailboxes)
+        .bind(&validities)
+        .bind(&uids)
         .execute(&mut **self)
         .await?;
         Ok(())

@@ -5,13 +5,16 @@
 //! RFC 3339 text (microseconds, `Z`), so they compare correctly as strings.
 
 use super::{BatchOutcome, Incoming, OutboxRow, Store, StoreError, StoreStats, StoredCursor};
-use crate::case::{self, CaseOptions, CaseRow, CaseTx, NewCase, NewMessage, NewOutbox};
+use crate::case::{
+    self, CaseOptions, CaseRow, CaseTx, CursorUpdate, NewCase, NewLocation, NewMessage, NewOutbox,
+    NewRaw, NewTarget, ThreadMatch,
+};
 use chrono::{DateTime, Utc};
-use lea_ingest::Origin;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Row, Sqlite, Transaction};
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -63,47 +66,61 @@ fn case_row(row: &sqlx::sqlite::SqliteRow) -> Result<CaseRow, StoreError> {
     })
 }
 
+// In-process calls are cheap, so each batch primitive is a loop of the same prepared
+// statement.
 impl CaseTx for LiteTx<'_> {
-    async fn insert_raw(&mut self, sha256: &str, raw: &[u8]) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO raw_messages (sha256, size, bytes) VALUES ($1, $2, $3)
-             ON CONFLICT (sha256) DO NOTHING",
-        )
-        .bind(sha256)
-        .bind(raw.len() as i64)
-        .bind(raw)
-        .execute(&mut **self)
-        .await?;
-        Ok(())
-    }
-
-    async fn insert_location(&mut self, origin: &Origin, sha256: &str) -> Result<(), StoreError> {
-        let (account, mailbox, uid_validity, item) = case::location_key(origin);
-        sqlx::query(
-            "INSERT INTO message_locations (account, mailbox, uid_validity, item, sha256)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-        )
-        .bind(account)
-        .bind(mailbox)
-        .bind(uid_validity)
-        .bind(item)
-        .bind(sha256)
-        .execute(&mut **self)
-        .await?;
-        Ok(())
-    }
-
-    async fn message_exists(&mut self, sha256: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM messages WHERE sha256 = $1")
-            .bind(sha256)
-            .fetch_optional(&mut **self)
+    async fn insert_raws(&mut self, raws: &[NewRaw<'_>]) -> Result<(), StoreError> {
+        for raw in raws {
+            sqlx::query(
+                "INSERT INTO raw_messages (sha256, size, bytes) VALUES ($1, $2, $3)
+                 ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(raw.sha256)
+            .bind(raw.bytes.len() as i64)
+            .bind(raw.bytes)
+            .execute(&mut **self)
             .await?;
-        Ok(row.is_some())
+        }
+        Ok(())
     }
 
-    async fn case_by_message_ids(&mut self, ids: &[String]) -> Result<Option<CaseRow>, StoreError> {
-        // In-process calls are cheap: one indexed lookup per id, first match wins.
-        let mut best: Option<(i64, CaseRow)> = None;
+    async fn insert_locations(&mut self, locations: &[NewLocation<'_>]) -> Result<(), StoreError> {
+        for location in locations {
+            let (account, mailbox, uid_validity, item) = case::location_key(location.origin);
+            sqlx::query(
+                "INSERT INTO message_locations (account, mailbox, uid_validity, item, sha256)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(account)
+            .bind(mailbox)
+            .bind(uid_validity)
+            .bind(item)
+            .bind(location.sha256)
+            .execute(&mut **self)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn existing_messages(&mut self, sha256s: &[&str]) -> Result<HashSet<String>, StoreError> {
+        let mut found = HashSet::new();
+        for sha256 in sha256s {
+            let row = sqlx::query("SELECT 1 FROM messages WHERE sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(&mut **self)
+                .await?;
+            if row.is_some() {
+                found.insert((*sha256).to_string());
+            }
+        }
+        Ok(found)
+    }
+
+    async fn cases_by_message_ids(
+        &mut self,
+        ids: &[String],
+    ) -> Result<Vec<ThreadMatch>, StoreError> {
+        let mut found = Vec::new();
         for id in ids {
             let row = sqlx::query(
                 "SELECT m.id AS message_row, c.id, c.reference, c.opened_at, c.status
@@ -114,149 +131,192 @@ impl CaseTx for LiteTx<'_> {
             .fetch_optional(&mut **self)
             .await?;
             if let Some(row) = row {
-                let message_row: i64 = row.try_get("message_row")?;
-                if best.as_ref().is_none_or(|(m, _)| message_row < *m) {
-                    best = Some((message_row, case_row(&row)?));
-                }
+                found.push(ThreadMatch {
+                    message_id: id.clone(),
+                    message_row: row.try_get("message_row")?,
+                    case: case_row(&row)?,
+                });
             }
         }
-        Ok(best.map(|(_, c)| c))
+        Ok(found)
     }
 
-    async fn case_by_reference(&mut self, reference: &str) -> Result<Option<CaseRow>, StoreError> {
-        let row =
-            sqlx::query("SELECT id, reference, opened_at, status FROM cases WHERE reference = $1")
-                .bind(reference)
-                .fetch_optional(&mut **self)
+    async fn cases_by_references(
+        &mut self,
+        references: &[String],
+    ) -> Result<Vec<CaseRow>, StoreError> {
+        let mut found = Vec::new();
+        for reference in references {
+            let row = sqlx::query(
+                "SELECT id, reference, opened_at, status FROM cases WHERE reference = $1",
+            )
+            .bind(reference)
+            .fetch_optional(&mut **self)
+            .await?;
+            if let Some(row) = row {
+                found.push(case_row(&row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn lock_sequences(&mut self, years: &[i32]) -> Result<HashMap<i32, i64>, StoreError> {
+        // The write transaction already excludes other writers; the upsert only makes
+        // sure each year has a counter (0 numbers from 1).
+        let mut last = HashMap::new();
+        for year in years {
+            let row = sqlx::query(
+                "INSERT INTO reference_counters (year, last) VALUES ($1, 0)
+                 ON CONFLICT (year) DO UPDATE SET last = last
+                 RETURNING last",
+            )
+            .bind(year)
+            .fetch_one(&mut **self)
+            .await?;
+            last.insert(*year, row.try_get("last")?);
+        }
+        Ok(last)
+    }
+
+    async fn advance_sequences(&mut self, used: &[(i32, i64)]) -> Result<(), StoreError> {
+        for (year, n) in used {
+            sqlx::query("UPDATE reference_counters SET last = last + $1 WHERE year = $2")
+                .bind(n)
+                .bind(year)
+                .execute(&mut **self)
                 .await?;
-        row.as_ref().map(case_row).transpose()
-    }
-
-    async fn next_sequence(&mut self, year: i32) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO reference_counters (year, last) VALUES ($1, 1)
-             ON CONFLICT (year) DO UPDATE SET last = last + 1
-             RETURNING last",
-        )
-        .bind(year)
-        .fetch_one(&mut **self)
-        .await?;
-        Ok(row.try_get("last")?)
-    }
-
-    async fn insert_case(&mut self, case: &NewCase<'_>) -> Result<i64, StoreError> {
-        let a = &case.incoming.assessment;
-        let opened = ts(case.opened_at);
-        let row = sqlx::query(
-            "INSERT INTO cases (reference, opened_at, updated_at, verdict, kind, jurisdiction,
-                                agency_reference, deadline, subject)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(case.reference)
-        .bind(&opened)
-        .bind(&opened)
-        .bind(a.sender.verdict.as_str())
-        .bind(a.request.kind.as_str())
-        .bind(a.request.jurisdiction.as_deref())
-        .bind(a.request.agency_reference.as_deref())
-        .bind(a.request.deadline.map(|d| d.to_string()))
-        .bind(case.incoming.message.subject.as_deref())
-        .fetch_one(&mut **self)
-        .await?;
-        Ok(row.try_get("id")?)
-    }
-
-    async fn touch_case(&mut self, case_id: i64, at: DateTime<Utc>) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "UPDATE cases SET updated_at = $1, message_count = message_count + 1
-             WHERE id = $2 RETURNING message_count",
-        )
-        .bind(ts(at))
-        .bind(case_id)
-        .fetch_one(&mut **self)
-        .await?;
-        Ok(row.try_get("message_count")?)
-    }
-
-    async fn insert_message(&mut self, m: &NewMessage<'_>) -> Result<(), StoreError> {
-        let msg = &m.incoming.message;
-        let a = &m.incoming.assessment;
-        sqlx::query(
-            "INSERT INTO messages (sha256, case_id, message_id, subject, from_address, received_at,
-                                   mailbox, parsed, verdict, kind, message_json, assessment_json)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(&msg.sha256)
-        .bind(m.case_id)
-        .bind(msg.message_id.as_deref())
-        .bind(msg.subject.as_deref())
-        .bind(msg.from.as_ref().map(|f| f.address.as_str()))
-        .bind(ts(m.received_at))
-        .bind(m.mailbox)
-        .bind(msg.parsed)
-        .bind(a.sender.verdict.as_str())
-        .bind(a.request.kind.as_str())
-        .bind(m.message_json)
-        .bind(m.assessment_json)
-        .execute(&mut **self)
-        .await?;
+        }
         Ok(())
     }
 
-    async fn insert_target(
+    async fn insert_cases(&mut self, cases: &[NewCase<'_>]) -> Result<Vec<i64>, StoreError> {
+        let mut ids = Vec::with_capacity(cases.len());
+        for case in cases {
+            let a = &case.incoming.assessment;
+            let row = sqlx::query(
+                "INSERT INTO cases (reference, opened_at, updated_at, message_count, verdict,
+                                    kind, jurisdiction, agency_reference, deadline, subject)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(case.reference)
+            .bind(ts(case.opened_at))
+            .bind(ts(case.updated_at))
+            .bind(case.message_count)
+            .bind(a.sender.verdict.as_str())
+            .bind(a.request.kind.as_str())
+            .bind(a.request.jurisdiction.as_deref())
+            .bind(a.request.agency_reference.as_deref())
+            .bind(a.request.deadline.map(|d| d.to_string()))
+            .bind(case.incoming.message.subject.as_deref())
+            .fetch_one(&mut **self)
+            .await?;
+            ids.push(row.try_get("id")?);
+        }
+        Ok(ids)
+    }
+
+    async fn touch_cases(
         &mut self,
-        case_id: i64,
-        kind: &str,
-        value: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO case_targets (case_id, kind, value) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(case_id)
-        .bind(kind)
-        .bind(value)
-        .execute(&mut **self)
-        .await?;
+        touches: &[(i64, i64)],
+        at: DateTime<Utc>,
+    ) -> Result<HashMap<i64, i64>, StoreError> {
+        let at = ts(at);
+        let mut counts = HashMap::with_capacity(touches.len());
+        for (case_id, n) in touches {
+            let row = sqlx::query(
+                "UPDATE cases SET updated_at = $1, message_count = message_count + $2
+                 WHERE id = $3 RETURNING message_count",
+            )
+            .bind(&at)
+            .bind(n)
+            .bind(case_id)
+            .fetch_one(&mut **self)
+            .await?;
+            counts.insert(*case_id, row.try_get("message_count")?);
+        }
+        Ok(counts)
+    }
+
+    async fn insert_messages(&mut self, messages: &[NewMessage<'_>]) -> Result<(), StoreError> {
+        for m in messages {
+            let msg = &m.incoming.message;
+            let a = &m.incoming.assessment;
+            sqlx::query(
+                "INSERT INTO messages (sha256, case_id, message_id, subject, from_address,
+                                       received_at, mailbox, parsed, verdict, kind,
+                                       message_json, assessment_json)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(&msg.sha256)
+            .bind(m.case_id)
+            .bind(msg.message_id.as_deref())
+            .bind(msg.subject.as_deref())
+            .bind(msg.from.as_ref().map(|f| f.address.as_str()))
+            .bind(ts(m.received_at))
+            .bind(m.mailbox)
+            .bind(msg.parsed)
+            .bind(a.sender.verdict.as_str())
+            .bind(a.request.kind.as_str())
+            .bind(&m.message_json)
+            .bind(&m.assessment_json)
+            .execute(&mut **self)
+            .await?;
+        }
         Ok(())
     }
 
-    async fn insert_outbox(&mut self, e: &NewOutbox<'_>) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO outbox (event_id, case_id, routing_key, payload) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(e.event_id.to_string())
-        .bind(e.case_id)
-        .bind(e.routing_key)
-        .bind(e.payload)
-        .execute(&mut **self)
-        .await?;
+    async fn insert_targets(&mut self, targets: &[NewTarget<'_>]) -> Result<(), StoreError> {
+        for t in targets {
+            sqlx::query(
+                "INSERT INTO case_targets (case_id, kind, value) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(t.case_id)
+            .bind(t.kind)
+            .bind(t.value)
+            .execute(&mut **self)
+            .await?;
+        }
         Ok(())
     }
 
-    async fn advance_cursor(
-        &mut self,
-        account: &str,
-        mailbox: &str,
-        c: StoredCursor,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO mailbox_cursors (account, mailbox, uid_validity, last_uid, updated_at)
-             VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (account, mailbox) DO UPDATE SET
-               last_uid = CASE WHEN uid_validity = excluded.uid_validity
-                               THEN max(last_uid, excluded.last_uid)
-                               ELSE excluded.last_uid END,
-               uid_validity = excluded.uid_validity,
-               updated_at = excluded.updated_at",
-        )
-        .bind(account)
-        .bind(mailbox)
-        .bind(i64::from(c.uid_validity))
-        .bind(i64::from(c.last_uid))
-        .bind(ts(Utc::now()))
-        .execute(&mut **self)
-        .await?;
+    async fn insert_outbox(&mut self, events: &[NewOutbox]) -> Result<(), StoreError> {
+        for e in events {
+            sqlx::query(
+                "INSERT INTO outbox (event_id, case_id, routing_key, payload)
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(e.event_id.to_string())
+            .bind(e.case_id)
+            .bind(&e.routing_key)
+            .bind(&e.payload)
+            .execute(&mut **self)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn advance_cursors(&mut self, cursors: &[CursorUpdate]) -> Result<(), StoreError> {
+        let now = ts(Utc::now());
+        for c in cursors {
+            sqlx::query(
+                "INSERT INTO mailbox_cursors (account, mailbox, uid_validity, last_uid, updated_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (account, mailbox) DO UPDATE SET
+                   last_uid = CASE WHEN uid_validity = excluded.uid_validity
+                                   THEN max(last_uid, excluded.last_uid)
+                                   ELSE excluded.last_uid END,
+                   uid_validity = excluded.uid_validity,
+                   updated_at = excluded.updated_at",
+            )
+            .bind(&c.account)
+            .bind(&c.mailbox)
+            .bind(i64::from(c.cursor.uid_validity))
+            .bind(i64::from(c.cursor.last_uid))
+            .bind(&now)
+            .execute(&mut **self)
+            .await?;
+        }
         Ok(())
     }
 }
