@@ -450,3 +450,57 @@ async fn an_oversized_message_becomes_a_flagged_case_and_never_blocks_the_mailbo
     services::delete_topology(&exchange).await;
     database.drop_now().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_imported_from_an_archive_and_then_seen_live_is_stored_once() {
+    // Archives keep bare LF line endings; IMAP delivers CRLF. Both are the same message.
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive");
+    std::fs::create_dir(&archive).unwrap();
+    let message = String::from_utf8(imap::message("Preservation request", "Please preserve."))
+        .unwrap()
+        .replace("\r\n", "\n");
+    std::fs::write(archive.join("old.eml"), &message).unwrap();
+
+    let user = imap::fresh_user();
+    let database = TestDatabase::create().await;
+    let exchange = services::unique_exchange();
+    let config = write_config(dir.path(), &user, &database.url, &exchange, 100);
+    let import = Command::new(env!("CARGO_BIN_EXE_lea-intake"))
+        .args(["import", "--no-relay", "--config"])
+        .arg(&config)
+        .arg(&archive)
+        .current_dir(dir.path())
+        .output()
+        .expect("lea-intake import");
+    assert!(
+        import.status.success(),
+        "import failed:\n{}",
+        stderr(&import)
+    );
+    assert_eq!(database.count("SELECT count(*) FROM messages").await, 1);
+
+    imap::append(&user, "INBOX", &[message.into_bytes()]).await;
+    let run = run_once(&config, None);
+    assert!(run.status.success(), "run --once failed:\n{}", stderr(&run));
+    assert_eq!(
+        database.count("SELECT count(*) FROM messages").await,
+        1,
+        "the live copy is recognised as the imported message"
+    );
+    assert_eq!(
+        database
+            .count("SELECT count(*) FROM message_locations")
+            .await,
+        2,
+        "both places it was seen are recorded"
+    );
+    assert_eq!(
+        imap::count(&user, "Processed").await,
+        1,
+        "and it is moved on"
+    );
+
+    services::delete_topology(&exchange).await;
+    database.drop_now().await;
+}

@@ -307,6 +307,7 @@ fn read_file_item(
     if bytes.len() > max {
         tracing::warn!(path = %path.display(), max, "archive item cut at the size limit");
     }
+    let bytes = crlf_line_endings(bytes);
     Ok(RawMessage {
         origin: Origin::Archive {
             archive: archive.to_string_lossy().into_owned(),
@@ -316,6 +317,31 @@ fn read_file_item(
         received_at,
         oversized: None,
     })
+}
+
+/// Archives usually store messages with the platform's bare LF line endings, while IMAP
+/// servers always deliver CRLF (RFC 5322's own form). Converting here makes the same
+/// message hash the same whether it is imported from an archive or later read from a
+/// live mailbox, so it is stored once.
+pub fn crlf_line_endings(bytes: Vec<u8>) -> Vec<u8> {
+    let bare_lf = bytes
+        .iter()
+        .enumerate()
+        .filter(|(i, b)| **b == b'\n' && (*i == 0 || bytes[i - 1] != b'\r'))
+        .count();
+    if bare_lf == 0 {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(bytes.len() + bare_lf);
+    let mut previous = 0u8;
+    for &byte in &bytes {
+        if byte == b'\n' && previous != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(byte);
+        previous = byte;
+    }
+    out
 }
 
 /// Splits an mbox file into messages as it reads.
@@ -388,6 +414,7 @@ impl MboxReader {
             tracing::warn!(path = %self.path.display(), message = self.count + 1, "mbox message cut at the size limit");
         }
         strip_separator_line(&mut bytes);
+        let bytes = crlf_line_endings(bytes);
         self.count += 1;
         Ok(Some(RawMessage {
             origin: Origin::Archive {
@@ -498,6 +525,18 @@ mod tests {
     }
 
     #[test]
+    fn line_endings_become_crlf_once() {
+        assert_eq!(
+            crlf_line_endings(b"a\nb\r\nc\n".to_vec()),
+            b"a\r\nb\r\nc\r\n"
+        );
+        assert_eq!(crlf_line_endings(b"\n".to_vec()), b"\r\n");
+        assert_eq!(crlf_line_endings(b"a\r\n".to_vec()), b"a\r\n");
+        assert_eq!(crlf_line_endings(b"a\rb".to_vec()), b"a\rb");
+        assert_eq!(crlf_line_endings(Vec::new()), b"");
+    }
+
+    #[test]
     fn maildir_reads_cur_and_new() {
         let dir = tempfile::tempdir().unwrap();
         for sub in ["cur", "new", "tmp"] {
@@ -513,7 +552,7 @@ mod tests {
         let got = items(&mut source);
         let names: Vec<&str> = got.iter().map(|(item, _)| item.as_str()).collect();
         assert_eq!(names, vec!["cur/1.host:2,S", "new/2.host"]);
-        assert_eq!(got[1].1, b"Subject: two\n\nbody\n");
+        assert_eq!(got[1].1, b"Subject: two\r\n\r\nbody\r\n");
     }
 
     #[test]
@@ -565,11 +604,14 @@ Third body\n";
         assert_eq!(batch.len(), 3);
         assert_eq!(
             batch[0].bytes,
-            b"Subject: first\n\nHello\nFrom the start, this line was quoted.\n\
+            crlf_line_endings(
+                b"Subject: first\n\nHello\nFrom the start, this line was quoted.\n\
 >From here one quote stays.\n> From with a space is not a From_ line.\n"
+                    .to_vec()
+            )
         );
-        assert_eq!(batch[1].bytes, b"Subject: second\n\nSecond body\n");
-        assert_eq!(batch[2].bytes, b"Subject: third\n\nThird body\n");
+        assert_eq!(batch[1].bytes, b"Subject: second\r\n\r\nSecond body\r\n");
+        assert_eq!(batch[2].bytes, b"Subject: third\r\n\r\nThird body\r\n");
         assert_eq!(
             batch[0].received_at,
             Some(Utc.with_ymd_and_hms(1996, 1, 3, 1, 5, 34).unwrap())
@@ -638,7 +680,8 @@ Third body\n";
             .read_batch(10)
             .unwrap();
         assert_eq!(batch.len(), 1);
-        assert_eq!(batch[0].bytes.len(), 51);
+        // 51 bytes read, of which 4 bare line ends become CRLF.
+        assert_eq!(batch[0].bytes.len(), 55);
 
         let eml = dir.path().join("big.eml");
         fs::write(&eml, vec![b'a'; 100]).unwrap();
