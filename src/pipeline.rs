@@ -115,6 +115,16 @@ pub struct Totals {
 }
 
 impl Totals {
+    fn merge(&mut self, other: &Totals) {
+        self.fetched += other.fetched;
+        self.stored += other.stored;
+        self.duplicates += other.duplicates;
+        self.unparsed += other.unparsed;
+        self.flagged += other.flagged;
+        self.cases_opened += other.cases_opened;
+        self.cases_updated += other.cases_updated;
+    }
+
     fn add(&mut self, outcome: &BatchOutcome) {
         self.stored += outcome.stored;
         self.duplicates += outcome.duplicates;
@@ -126,6 +136,15 @@ impl Totals {
 impl<S: Store> Pipeline<S> {
     /// Analyze and commit one batch. Returns what was stored.
     pub async fn process(&self, raws: Vec<RawMessage>, totals: &mut Totals) -> Result<()> {
+        let batch = self.analyze(raws, totals).await?;
+        self.store_batch(&batch, totals).await
+    }
+
+    /// Parse and classify a batch on the blocking pool.
+    async fn analyze(&self, raws: Vec<RawMessage>, totals: &mut Totals) -> Result<Vec<Incoming>> {
+        if raws.is_empty() {
+            return Ok(Vec::new());
+        }
         totals.fetched += raws.len();
         let analyzer = Arc::clone(&self.analyzer);
         let imported = self.imported;
@@ -133,18 +152,30 @@ impl<S: Store> Pipeline<S> {
         let batch = tokio::task::spawn_blocking(move || analyzer.analyze_all(raws, imported))
             .await
             .context("the analysis thread failed")?;
-        let analyzed = started.elapsed();
+        tracing::debug!(
+            messages = batch.len(),
+            analyze_ms = started.elapsed().as_millis() as u64,
+            "batch analyzed"
+        );
         totals.unparsed += batch.iter().filter(|i| !i.message.parsed).count();
         totals.flagged += batch
             .iter()
             .filter(|i| i.assessment.sender.verdict == lea_classifier::Verdict::Impersonation)
             .count();
-        let outcome = self.commit(&batch).await?;
+        Ok(batch)
+    }
+
+    /// Commit an analyzed batch and wake the relay.
+    async fn store_batch(&self, batch: &[Incoming], totals: &mut Totals) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let outcome = self.commit(batch).await?;
         tracing::debug!(
             messages = batch.len(),
-            analyze_ms = analyzed.as_millis() as u64,
-            commit_ms = (started.elapsed() - analyzed).as_millis() as u64,
-            "batch analyzed and committed"
+            commit_ms = started.elapsed().as_millis() as u64,
+            "batch committed"
         );
         totals.add(&outcome);
         self.committed.notify_one();
@@ -237,7 +268,11 @@ impl<S: Store> Pipeline<S> {
     }
 
     /// [`Pipeline::drain`], stopping between batches once `stop()` says so: a shutdown
-    /// finishes the batch in hand (commit and acknowledge) and leaves the rest waiting.
+    /// finishes the batches in hand (commit and acknowledge) and leaves the rest waiting.
+    ///
+    /// Two batches are in flight: while one is committed, the next is fetched and
+    /// analyzed, so the database and the CPU work at the same time. The order that makes
+    /// delivery safe holds for each batch: fetch, commit, then acknowledge.
     pub async fn drain_until<Src: Source>(
         &self,
         source: &mut Src,
@@ -245,25 +280,28 @@ impl<S: Store> Pipeline<S> {
         totals: &mut Totals,
         stop: impl Fn() -> bool,
     ) -> Result<()> {
-        while !stop() {
-            let started = std::time::Instant::now();
-            let raws = source.next_batch(batch_size).await?;
-            if raws.is_empty() {
+        let mut analyzed: Vec<Incoming> = Vec::new();
+        loop {
+            let raws = if stop() {
+                Vec::new()
+            } else {
+                source.next_batch(batch_size).await?
+            };
+            let origins: Vec<_> = analyzed.iter().map(|i| i.origin.clone()).collect();
+            let mut commit_totals = Totals::default();
+            let (committed, next) = tokio::join!(
+                self.store_batch(&analyzed, &mut commit_totals),
+                self.analyze(raws, totals)
+            );
+            totals.merge(&commit_totals);
+            committed?;
+            if !origins.is_empty() {
+                source.acknowledge(&origins).await?;
+            }
+            analyzed = next?;
+            if analyzed.is_empty() {
                 return Ok(());
             }
-            let fetched = started.elapsed();
-            let origins: Vec<_> = raws.iter().map(|r| r.origin.clone()).collect();
-            self.process(raws, totals).await?;
-            let processed = started.elapsed();
-            source.acknowledge(&origins).await?;
-            tracing::debug!(
-                messages = origins.len(),
-                fetch_ms = fetched.as_millis() as u64,
-                process_ms = (processed - fetched).as_millis() as u64,
-                acknowledge_ms = (started.elapsed() - processed).as_millis() as u64,
-                "batch done"
-            );
         }
-        Ok(())
     }
 }
