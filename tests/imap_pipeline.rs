@@ -275,7 +275,14 @@ async fn run_once_stores_moves_and_routes_every_message_exactly_once() {
         routed_distinct, distinct,
         "every stored message's case reached the broker"
     );
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/case-message.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
     for event in events.values() {
+        let errors: Vec<String> = validator.iter_errors(event).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?} in {event}");
         assert_eq!(event["schema"], "lea-intake.case.v1");
         assert_eq!(event["message"]["mailbox"], "lea-inbox/INBOX");
         assert!(
