@@ -42,12 +42,24 @@ pub enum Command {
         #[arg(long)]
         once: bool,
     },
-    /// Import archives (folders of .eml, mbox files, Maildirs) through the same pipeline.
-    /// Imported cases are flagged `imported` and get no acknowledgement.
+    /// Import archives (folders of .eml, mbox files, Maildirs), or a folder of a configured
+    /// IMAP account (read only: nothing is moved), through the same pipeline. Imported
+    /// cases are flagged `imported`, open at the message's own date and get no
+    /// acknowledgement. Resumable: what is stored already is skipped.
+    #[command(group(clap::ArgGroup::new("input").required(true).args(["paths", "imap"])))]
     Import {
-        /// Archives to import; a message already stored is skipped.
-        #[arg(required = true, value_name = "PATH")]
+        /// Archives to import.
+        #[arg(value_name = "PATH", conflicts_with = "imap")]
         paths: Vec<PathBuf>,
+        /// Import from the configured [[mailboxes]] entry of this name instead.
+        #[arg(long, value_name = "NAME", requires = "folder")]
+        imap: Option<String>,
+        /// The IMAP folder to read (with --imap), e.g. "Archive/2023".
+        #[arg(long, value_name = "FOLDER", requires = "imap")]
+        folder: Option<String>,
+        /// Only messages the server received on or after this date (with --imap).
+        #[arg(long, value_name = "YYYY-MM-DD", requires = "imap")]
+        since: Option<chrono::NaiveDate>,
         /// Do not publish the cases after importing (leave them in the outbox).
         #[arg(long)]
         no_relay: bool,

@@ -134,12 +134,6 @@ impl Totals {
 }
 
 impl<S: Store> Pipeline<S> {
-    /// Analyze and commit one batch. Returns what was stored.
-    pub async fn process(&self, raws: Vec<RawMessage>, totals: &mut Totals) -> Result<()> {
-        let batch = self.analyze(raws, totals).await?;
-        self.store_batch(&batch, totals).await
-    }
-
     /// Parse and classify a batch on the blocking pool.
     async fn analyze(&self, raws: Vec<RawMessage>, totals: &mut Totals) -> Result<Vec<Incoming>> {
         if raws.is_empty() {
@@ -280,6 +274,20 @@ impl<S: Store> Pipeline<S> {
         totals: &mut Totals,
         stop: impl Fn() -> bool,
     ) -> Result<()> {
+        self.drain_reporting(source, batch_size, totals, stop, |_| {})
+            .await
+    }
+
+    /// [`Pipeline::drain_until`], calling `report` with the running totals after each
+    /// batch is acknowledged (for a progress bar).
+    pub async fn drain_reporting<Src: Source>(
+        &self,
+        source: &mut Src,
+        batch_size: usize,
+        totals: &mut Totals,
+        stop: impl Fn() -> bool,
+        mut report: impl FnMut(&Totals),
+    ) -> Result<()> {
         let mut analyzed: Vec<Incoming> = Vec::new();
         loop {
             let raws = if stop() {
@@ -297,6 +305,7 @@ impl<S: Store> Pipeline<S> {
             committed?;
             if !origins.is_empty() {
                 source.acknowledge(&origins).await?;
+                report(totals);
             }
             analyzed = next?;
             if analyzed.is_empty() {

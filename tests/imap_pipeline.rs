@@ -281,7 +281,10 @@ async fn run_once_stores_moves_and_routes_every_message_exactly_once() {
     .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
     for event in events.values() {
-        let errors: Vec<String> = validator.iter_errors(event).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(event)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{errors:?} in {event}");
         assert_eq!(event["schema"], "lea-intake.case.v1");
         assert_eq!(event["message"]["mailbox"], "lea-inbox/INBOX");
@@ -507,6 +510,82 @@ async fn a_message_imported_from_an_archive_and_then_seen_live_is_stored_once() 
         1,
         "and it is moved on"
     );
+
+    services::delete_topology(&exchange).await;
+    database.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_reads_an_imap_folder_without_changing_it_and_resumes() {
+    let user = imap::fresh_user();
+    let folder = "Archive/2023";
+    let messages: Vec<Vec<u8>> = (0..7)
+        .map(|n| imap::message(&format!("Archived request {n}"), "Old request."))
+        .collect();
+    imap::append(&user, folder, &messages).await;
+
+    let database = TestDatabase::create().await;
+    let exchange = services::unique_exchange();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &user, &database.url, &exchange, 3);
+    let import = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_lea-intake"))
+            .args([
+                "import",
+                "--imap",
+                "lea-inbox",
+                "--folder",
+                folder,
+                "--config",
+            ])
+            .arg(&config)
+            .args(extra)
+            .current_dir(dir.path())
+            .env("LEA_TEST_IMAP_PASSWORD", imap::PASSWORD)
+            .output()
+            .expect("lea-intake import")
+    };
+
+    // Received today, so a --since in the future selects nothing.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d");
+    let none = import(&["--since", &tomorrow.to_string()]);
+    assert!(none.status.success(), "{}", stderr(&none));
+    assert_eq!(database.count("SELECT count(*) FROM messages").await, 0);
+
+    let first = import(&[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(database.count("SELECT count(*) FROM messages").await, 7);
+    assert_eq!(
+        imap::count(&user, folder).await,
+        7,
+        "nothing is moved out of the folder"
+    );
+    assert!(
+        imap::search(&user, folder, "SEEN").await.is_empty(),
+        "nothing marked read"
+    );
+
+    let events = published_events(&exchange).await;
+    assert_eq!(events.len(), 7);
+    assert!(
+        events.values().all(|e| e["case"]["imported"] == true),
+        "historic cases say so"
+    );
+
+    imap::append(
+        &user,
+        folder,
+        &[imap::message("Archived late", "One more.")],
+    )
+    .await;
+    let second = import(&[]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    let summary = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        summary.contains("imported 1 messages"),
+        "resumes after the last UID: {summary}"
+    );
+    assert_eq!(database.count("SELECT count(*) FROM messages").await, 8);
 
     services::delete_topology(&exchange).await;
     database.drop_now().await;

@@ -1,13 +1,14 @@
-//! `lea-intake import`: archives through the same pipeline as live mail, streamed, with
-//! a progress bar on a terminal and a summary at the end. Resumable: what is stored
-//! already is recognised by its content hash and skipped.
+//! `lea-intake import`: archives, or a folder of a live IMAP account, through the same
+//! pipeline as live mail, streamed, with a progress bar on a terminal and a summary at
+//! the end. Resumable: what is stored already is recognised by its content hash (and an
+//! IMAP folder resumes after its last committed UID) and skipped.
 
 use crate::commands::{analyzer, open_sink};
 use crate::config::Settings;
 use crate::pipeline::{Pipeline, Totals};
 use crate::store::with_store;
 use anyhow::{Context, Result};
-use lea_ingest::{ArchiveSource, Source};
+use lea_ingest::{ArchiveSource, ImapSource, MailboxCursor};
 use lea_router::relay::{self, RelayOptions};
 use lea_router::{CaseOptions, ReferenceFormat, Store};
 use std::io::IsTerminal;
@@ -15,14 +16,25 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub async fn run(settings: Settings, paths: Vec<PathBuf>, no_relay: bool) -> Result<i32> {
-    with_store!(&settings.database.url, store => import_with(store, settings, paths, no_relay).await)
+/// What to import.
+pub enum Input {
+    Archives(Vec<PathBuf>),
+    Imap {
+        /// A configured mailbox's name: its server and credentials are used.
+        mailbox: String,
+        folder: String,
+        since: Option<chrono::NaiveDate>,
+    },
+}
+
+pub async fn run(settings: Settings, input: Input, no_relay: bool) -> Result<i32> {
+    with_store!(&settings.database.url, store => import_with(store, settings, input, no_relay).await)
 }
 
 async fn import_with<S: Store>(
     store: S,
     settings: Settings,
-    paths: Vec<PathBuf>,
+    input: Input,
     no_relay: bool,
 ) -> Result<i32> {
     store.migrate().await.context("migrating the database")?;
@@ -35,17 +47,29 @@ async fn import_with<S: Store>(
         imported: true,
         committed: Default::default(),
     };
-    let mut source = ArchiveSource::open_many(&paths)?;
     let progress = Progress::new();
     let started = Instant::now();
     let mut totals = Totals::default();
-    loop {
-        let raws = source.next_batch(settings.pipeline.batch_size).await?;
-        if raws.is_empty() {
-            break;
+    let batch = settings.pipeline.batch_size;
+    let report = |totals: &Totals| progress.update(totals, started);
+    match input {
+        Input::Archives(paths) => {
+            let mut source = ArchiveSource::open_many(&paths)?;
+            pipeline
+                .drain_reporting(&mut source, batch, &mut totals, || false, report)
+                .await?;
         }
-        pipeline.process(raws, &mut totals).await?;
-        progress.update(&totals, started);
+        Input::Imap {
+            mailbox,
+            folder,
+            since,
+        } => {
+            let mut source = connect_folder(&pipeline, &settings, &mailbox, &folder, since).await?;
+            pipeline
+                .drain_reporting(&mut source, batch, &mut totals, || false, report)
+                .await?;
+            let _ = source.logout().await;
+        }
     }
     progress.finish();
     let seconds = started.elapsed().as_secs_f64();
@@ -71,6 +95,30 @@ async fn import_with<S: Store>(
         }
     }
     Ok(0)
+}
+
+/// A configured account's folder, read only, resuming after its last committed UID.
+async fn connect_folder<S: Store>(
+    pipeline: &Pipeline<S>,
+    settings: &Settings,
+    mailbox: &str,
+    folder: &str,
+    since: Option<chrono::NaiveDate>,
+) -> Result<ImapSource> {
+    let Some(entry) = settings.mailboxes.iter().find(|m| m.name == mailbox) else {
+        anyhow::bail!("no [[mailboxes]] entry is named {mailbox:?} in the configuration");
+    };
+    let mut config = crate::commands::run::imap_config(entry, settings)?;
+    config.folder = folder.to_owned();
+    let cursor = pipeline
+        .store
+        .cursor(mailbox, folder)
+        .await?
+        .map(|c| MailboxCursor {
+            uid_validity: c.uid_validity,
+            last_uid: c.last_uid,
+        });
+    Ok(ImapSource::connect_read_only(config, cursor, since).await?)
 }
 
 /// A progress bar with rate on a terminal; periodic log lines otherwise.

@@ -34,8 +34,22 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
             Ok(0)
         }),
         Command::Run { once } => runtime()?.block_on(run::run(settings, once)),
-        Command::Import { paths, no_relay } => {
-            runtime()?.block_on(import::run(settings, paths, no_relay))
+        Command::Import {
+            paths,
+            imap,
+            folder,
+            since,
+            no_relay,
+        } => {
+            let input = match (imap, folder) {
+                (Some(mailbox), Some(folder)) => import::Input::Imap {
+                    mailbox,
+                    folder,
+                    since,
+                },
+                _ => import::Input::Archives(paths),
+            };
+            runtime()?.block_on(import::run(settings, input, no_relay))
         }
     }
 }

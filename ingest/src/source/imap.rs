@@ -54,6 +54,12 @@ const UIDS_PER_COMMAND: usize = 500;
 /// Servers send keepalives far more often (Dovecot every 2 minutes by default).
 pub const IDLE_SILENCE_LIMIT: Duration = Duration::from_secs(5 * 60);
 
+/// How a read-only source reads its folder.
+#[derive(Debug, Clone, Copy)]
+struct ReadOnly {
+    since: Option<chrono::NaiveDate>,
+}
+
 /// How an [`ImapSource::idle`] wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdleOutcome {
@@ -160,6 +166,8 @@ pub struct ImapSource {
     has_move: bool,
     has_uidplus: bool,
     has_idle: bool,
+    /// Reading an archive folder of a live account: EXAMINE, nothing moved or changed.
+    read_only: Option<ReadOnly>,
     /// Set after a timeout or I/O failure: the protocol state is unknown from then on.
     broken: Option<String>,
 }
@@ -188,6 +196,27 @@ impl ImapSource {
         config: ImapConfig,
         cursor: Option<MailboxCursor>,
     ) -> Result<ImapSource, SourceError> {
+        Self::open(config, cursor, None).await
+    }
+
+    /// Connects to read a folder without changing anything on the server (for importing
+    /// the archive folders of a live account): the folder is EXAMINEd, no processed folder
+    /// is created, acknowledging moves nothing. Only messages with an internal date on or
+    /// after `since` are read, when given. A cursor makes a second run resume after the
+    /// last committed UID.
+    pub async fn connect_read_only(
+        config: ImapConfig,
+        cursor: Option<MailboxCursor>,
+        since: Option<chrono::NaiveDate>,
+    ) -> Result<ImapSource, SourceError> {
+        Self::open(config, cursor, Some(ReadOnly { since })).await
+    }
+
+    async fn open(
+        config: ImapConfig,
+        cursor: Option<MailboxCursor>,
+        read_only: Option<ReadOnly>,
+    ) -> Result<ImapSource, SourceError> {
         config.validate()?;
         let session = open_session(&config).await?;
         let mut source = ImapSource {
@@ -201,6 +230,7 @@ impl ImapSource {
             has_move: false,
             has_uidplus: false,
             has_idle: false,
+            read_only,
             broken: None,
         };
         source.prepare(cursor).await?;
@@ -215,10 +245,13 @@ impl ImapSource {
         self.has_uidplus = capabilities.has_str("UIDPLUS");
         self.has_idle = capabilities.has_str("IDLE");
 
-        self.ensure_processed_folder().await?;
-
         let folder = self.config.folder.clone();
-        let selected = within(limit, self.session.select(&folder)).await;
+        let selected = if self.read_only.is_some() {
+            within(limit, self.session.examine(&folder)).await
+        } else {
+            self.ensure_processed_folder().await?;
+            within(limit, self.session.select(&folder)).await
+        };
         let mailbox = match selected {
             Err(Failure::Imap(ImapError::No(reason))) => {
                 return Err(SourceError::Config(format!(
@@ -236,7 +269,9 @@ impl ImapSource {
         match cursor {
             Some(cursor) if cursor.uid_validity == self.uid_validity => {
                 self.last_uid = cursor.last_uid;
-                self.move_committed_leftovers().await?;
+                if self.read_only.is_none() {
+                    self.move_committed_leftovers().await?;
+                }
             }
             Some(cursor) => {
                 tracing::warn!(
@@ -384,6 +419,7 @@ impl ImapSource {
             has_move,
             has_uidplus,
             has_idle,
+            read_only,
             broken,
         } = self;
         let idle_error =
@@ -420,6 +456,7 @@ impl ImapSource {
             has_move,
             has_uidplus,
             has_idle,
+            read_only,
             broken,
         };
         source.drain_unsolicited();
@@ -556,7 +593,11 @@ impl ImapSource {
         // folder's view (Dovecot does, for SEARCH); NOOP makes it catch up.
         let synced = within(self.config.command_timeout, self.session.noop()).await;
         self.check("NOOP", synced)?;
-        let query = format!("UID {first}:*");
+        let query = match self.read_only.as_ref().and_then(|r| r.since) {
+            // RFC 3501 date format, e.g. 1-Feb-2024; SINCE compares internal dates.
+            Some(since) => format!("UID {first}:* SINCE {}", since.format("%-d-%b-%Y")),
+            None => format!("UID {first}:*"),
+        };
         let found = within(self.config.command_timeout, self.session.uid_search(&query)).await;
         let found = self.check("UID SEARCH", found)?;
         self.drain_unsolicited();
@@ -572,6 +613,9 @@ impl ImapSource {
     /// UIDs mean nothing here.
     pub async fn acknowledge_origins(&mut self, origins: &[Origin]) -> Result<(), SourceError> {
         self.usable()?;
+        if self.read_only.is_some() {
+            return Ok(());
+        }
         let mut uids = Vec::with_capacity(origins.len());
         for origin in origins {
             match origin {
