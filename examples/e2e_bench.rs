@@ -8,7 +8,11 @@
 //! ```text
 //! bash scripts/services.sh
 //! cargo build --release && cargo run --release --example e2e_bench -- [N] [--no-pdf]
+//! cargo build --release && cargo run --release --example e2e_bench -- --import [N] [--no-pdf]
 //! ```
+//!
+//! With `--import`, the same workload is written to one mbox file instead and imported
+//! with `lea-intake import` into SQLite and into PostgreSQL (messages/s, peak RSS).
 //!
 //! The workload cycles through fixtures/requests (which includes PDF letters, each read
 //! by a child process) and ../shared/data/mime-corpus, with a header added to every
@@ -122,12 +126,68 @@ fn bench_classify(binary: &Path, name: &str, dir: &Path, workdir: &Path) {
     );
 }
 
+/// Writes the workload as an mbox (From_ lines quoted as mboxrd does) and imports it
+/// into each backend.
+async fn import_bench(binary: &Path, n: usize, with_pdf: bool) {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mbox = dir.path().join("archive.mbox");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&mbox).expect("mbox"));
+    let messages = workload(n, with_pdf);
+    for message in &messages {
+        out.write_all(b"From bench@example.test Mon Jan  1 00:00:00 2024\n")
+            .unwrap();
+        for line in message.split_inclusive(|b| *b == b'\n') {
+            let unquoted = line.iter().position(|b| *b != b'>').unwrap_or(line.len());
+            if line[unquoted..].starts_with(b"From ") {
+                out.write_all(b">").unwrap();
+            }
+            out.write_all(line).unwrap();
+        }
+        out.write_all(b"\n").unwrap();
+    }
+    out.flush().unwrap();
+    drop(messages);
+    let size = std::fs::metadata(&mbox).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "wrote {n} messages ({:.0} MiB) to {}",
+        size as f64 / 1_048_576.0,
+        mbox.display()
+    );
+
+    let database = services::TestDatabase::create().await;
+    for (name, url) in [
+        ("SQLite", "sqlite://bench.db".to_owned()),
+        ("PostgreSQL", database.url.clone()),
+    ] {
+        let (seconds, rss) = measure(
+            Command::new(binary)
+                .args(["import", "--no-relay"])
+                .arg(&mbox)
+                .current_dir(dir.path())
+                .env("LEA_INTAKE_DATABASE__URL", &url)
+                .env("LEA_INTAKE_LOG__LEVEL", "warn")
+                .stdout(std::process::Stdio::null()),
+        );
+        println!(
+            "import of an mbox into {name}: {n} messages in {seconds:.1} s = {:.0} messages/s; \
+             peak RSS {rss:.0} MiB",
+            n as f64 / seconds
+        );
+    }
+    database.drop_now().await;
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(5_000);
     let with_pdf = !args.iter().any(|a| a == "--no-pdf");
     let binary = service_binary();
+    if args.iter().any(|a| a == "--import") {
+        import_bench(&binary, n, with_pdf).await;
+        return;
+    }
 
     let messages = workload(n, with_pdf);
     let bytes: usize = messages.iter().map(Vec::len).sum();

@@ -279,12 +279,29 @@ impl FileWalker {
             if entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
-            children.push(entry.path());
+            let path = entry.path();
+            if is_sidecar_file(&path) {
+                tracing::debug!(path = %path.display(), "not a message: skipped");
+                continue;
+            }
+            children.push(path);
         }
         children.sort_unstable_by(|a, b| b.cmp(a));
         self.stack.extend(children);
         Ok(())
     }
+}
+
+/// Files that sit beside messages in exported folders (notes, manifests, scripts) and
+/// are never messages themselves. Any other file is read as a message, whatever its name
+/// (.eml, .msg, .txt, no extension): exports name messages in every way.
+fn is_sidecar_file(path: &Path) -> bool {
+    const SIDECARS: &[&str] = &["md", "json", "toml", "yaml", "yml", "py", "sh", "csv"];
+    path.is_file()
+        && path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| SIDECARS.iter().any(|s| e.eq_ignore_ascii_case(s)))
 }
 
 fn read_file_item(
@@ -556,7 +573,7 @@ mod tests {
     }
 
     #[test]
-    fn eml_folder_is_recursive_sorted_and_skips_hidden() {
+    fn eml_folder_is_recursive_sorted_and_skips_hidden_and_sidecar_files() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir_all(dir.path().join("b/inner")).unwrap();
         fs::create_dir_all(dir.path().join(".git")).unwrap();
@@ -565,6 +582,8 @@ mod tests {
         fs::write(dir.path().join("c.txt"), b"not mail at all").unwrap();
         fs::write(dir.path().join(".DS_Store"), b"junk").unwrap();
         fs::write(dir.path().join(".git/config"), b"junk").unwrap();
+        fs::write(dir.path().join("README.md"), b"# notes").unwrap();
+        fs::write(dir.path().join("b/expected.json"), b"{}").unwrap();
 
         let mut source = ArchiveSource::open(dir.path()).unwrap();
         assert_eq!(source.queued_kinds(), vec![ArchiveKind::EmlFolder]);
