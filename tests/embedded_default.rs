@@ -44,10 +44,10 @@ fn import_into_sqlite_and_jsonl_is_idempotent_and_valid() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert!(
-        lines.len() >= files,
-        "{} events for {files} messages",
-        lines.len()
+    assert_eq!(
+        lines.len(),
+        files,
+        "one case event per message, none for README.md or expected.json"
     );
     for event in &lines {
         let errors: Vec<String> = validator
