@@ -65,3 +65,43 @@ fn import_into_sqlite_and_jsonl_is_idempotent_and_valid() {
         "a second import publishes nothing"
     );
 }
+
+#[test]
+fn an_import_killed_midway_resumes_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = dir.path().join("archive.mbox");
+    let mut text = String::new();
+    for n in 0..23 {
+        text.push_str(&format!(
+            "From archive@example.test Mon Feb 12 10:00:00 2024\n\
+             From: Agent <agent{n}@example.test>\nSubject: Request {n}\n\
+             Message-ID: <request-{n}@example.test>\n\nPlease preserve account {n}.\n\n"
+        ));
+    }
+    std::fs::write(&mbox, text).unwrap();
+    let import = |failpoint: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lea-intake"));
+        command
+            .args(["import", "--no-relay"])
+            .arg(&mbox)
+            .current_dir(dir.path())
+            .env_remove("LEA_INTAKE_CONFIG")
+            .env("LEA_INTAKE_PIPELINE__BATCH_SIZE", "5");
+        if let Some(point) = failpoint {
+            command.env("LEA_INTAKE_FAILPOINT", point);
+        }
+        command.output().expect("lea-intake runs")
+    };
+    let killed = import(Some("after_commit:2"));
+    assert!(!killed.status.success(), "the failpoint aborts the import");
+    let resumed = import(None);
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    let summary = String::from_utf8_lossy(&resumed.stdout);
+    assert!(
+        summary.contains("13 new, 10 already stored"),
+        "the two committed batches are recognised: {summary}"
+    );
+    let again = import(None);
+    let summary = String::from_utf8_lossy(&again.stdout);
+    assert!(summary.contains("0 new, 23 already stored"), "{summary}");
+}
