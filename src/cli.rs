@@ -66,6 +66,13 @@ pub enum Command {
     },
     /// Classify messages on disk and print the verdicts; no database, no network.
     Classify(ClassifyArgs),
+    /// Per configured mailbox: the process working it and its lease, the last fetch, the
+    /// backlog, the last error and the cursor; and the outbox counts.
+    Status {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Create or upgrade the database schema.
     Migrate,
     /// The verified-agency directory: import data, check a sender, list agencies.

@@ -211,6 +211,9 @@ pub struct PipelineSettings {
     pub idle: bool,
     /// IDLE is ended and re-issued after this many seconds (RFC 2177: under 29 minutes).
     pub idle_reissue_secs: u64,
+    /// Seconds a mailbox lease lasts: processes sharing a database work each mailbox one
+    /// at a time, and a dead one's mailboxes are taken over within about this long.
+    pub lease_secs: u64,
 }
 
 impl Default for PipelineSettings {
@@ -221,6 +224,7 @@ impl Default for PipelineSettings {
             max_batch_bytes: 256 * 1024 * 1024,
             idle: true,
             idle_reissue_secs: 25 * 60,
+            lease_secs: 60,
         }
     }
 }
@@ -404,6 +408,12 @@ impl Settings {
             bail!(
                 "pipeline.idle_reissue_secs must be between 10 and 1739 (servers drop IDLE after 30 minutes)"
             );
+        }
+        // Renewals come every third of the lease: under 3 s they would be too close to
+        // a database round trip and a clock skew; over an hour a dead process would
+        // keep its mailboxes too long.
+        if !(3..=3600).contains(&self.pipeline.lease_secs) {
+            bail!("pipeline.lease_secs must be between 3 and 3600");
         }
         lea_router::ReferenceFormat::parse(&self.cases.reference_format)?;
         Ok(())

@@ -95,7 +95,11 @@ fn an_import_killed_midway_resumes_without_duplicates() {
     let killed = import(Some("after_commit:2"));
     assert!(!killed.status.success(), "the failpoint aborts the import");
     let resumed = import(None);
-    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
     let summary = String::from_utf8_lossy(&resumed.stdout);
     assert!(
         summary.contains("13 new, 10 already stored"),

@@ -16,6 +16,11 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
+
+/// Short, so that a restart after the simulated crash need not wait long for the dead
+/// run's mailbox lease to run out.
+const LEASE_SECS: u64 = 3;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -101,6 +106,7 @@ exchange = "{exchange}"
 trusted_authserv_ids = ["mx.example.com"]
 [pipeline]
 batch_size = {batch}
+lease_secs = {LEASE_SECS}
 [[mailboxes]]
 name = "lea-inbox"
 host = "{host}"
@@ -368,6 +374,18 @@ async fn a_crash_between_commit_and_move_creates_no_duplicate() {
         35,
         "the committed second batch is still in the inbox"
     );
+
+    // The crashed run still holds the mailbox's lease until it runs out: a restart in
+    // the meantime leaves the mailbox alone, as it would for a live process elsewhere.
+    let refused = run_once(&config, None);
+    assert!(!refused.status.success(), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("being worked by another process"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(imap::count(&user, "INBOX").await, 35);
+    tokio::time::sleep(Duration::from_secs(LEASE_SECS)).await;
 
     let restarted = run_once(&config, None);
     assert!(

@@ -16,4 +16,7 @@ pub mod store;
 
 pub use case::{CaseOptions, ReferenceFormat};
 pub use event::{CaseEvent, SCHEMA_VERSION, routing_key};
-pub use store::{BatchOutcome, Incoming, OutboxRow, Store, StoreError, StoreStats, StoredCursor};
+pub use store::{
+    BatchOutcome, FolderCursor, Incoming, MailboxLease, MailboxState, OutboxRow, Store, StoreError,
+    StoreStats, StoredCursor,
+};

@@ -660,3 +660,145 @@ async fn references_stay_consecutive_across_batches<S: Store>(store: S) {
         ]
     );
 }
+
+both!(a_mailbox_lease_has_one_holder_until_it_expires_or_is_released);
+async fn a_mailbox_lease_has_one_holder_until_it_expires_or_is_released<S: Store>(store: S) {
+    let ttl = Duration::from_secs(60);
+    let t0 = Utc::now();
+    let later = |secs: i64| t0 + chrono::Duration::seconds(secs);
+    assert!(store.acquire_lease("lea", "a", ttl, t0).await.unwrap());
+    // A second holder cannot take a live lease, and it stays the first one's.
+    assert!(
+        !store
+            .acquire_lease("lea", "b", ttl, later(30))
+            .await
+            .unwrap()
+    );
+    let lease = store.lease("lea").await.unwrap().unwrap();
+    assert_eq!(lease.holder, "a");
+    // Renewing keeps it, with the first acquisition time and a later expiry.
+    assert!(
+        store
+            .acquire_lease("lea", "a", ttl, later(40))
+            .await
+            .unwrap()
+    );
+    let renewed = store.lease("lea").await.unwrap().unwrap();
+    assert_eq!(renewed.holder, "a");
+    assert_eq!(
+        renewed.acquired_at.timestamp_micros(),
+        lease.acquired_at.timestamp_micros()
+    );
+    assert_eq!(
+        renewed.expires_at.timestamp_micros(),
+        later(100).timestamp_micros()
+    );
+    // Just before the renewed expiry b still cannot have it; after it, b can.
+    assert!(
+        !store
+            .acquire_lease("lea", "b", ttl, later(99))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .acquire_lease("lea", "b", ttl, later(101))
+            .await
+            .unwrap()
+    );
+    let taken = store.lease("lea").await.unwrap().unwrap();
+    assert_eq!(taken.holder, "b");
+    assert_eq!(
+        taken.acquired_at.timestamp_micros(),
+        later(101).timestamp_micros()
+    );
+    // The old holder has lost it: its renewal fails and its release frees nothing.
+    assert!(
+        !store
+            .acquire_lease("lea", "a", ttl, later(102))
+            .await
+            .unwrap()
+    );
+    assert!(!store.release_lease("lea", "a").await.unwrap());
+    assert_eq!(store.lease("lea").await.unwrap().unwrap().holder, "b");
+    // A release frees it at once, long before it would run out.
+    assert!(store.release_lease("lea", "b").await.unwrap());
+    assert!(store.lease("lea").await.unwrap().is_none());
+    assert!(
+        store
+            .acquire_lease("lea", "a", ttl, later(103))
+            .await
+            .unwrap()
+    );
+    // Leases are per mailbox.
+    assert!(
+        store
+            .acquire_lease("other", "b", ttl, later(103))
+            .await
+            .unwrap()
+    );
+    // Two holders racing for a free mailbox: exactly one gets it.
+    let (x, y) = tokio::join!(
+        store.acquire_lease("race", "x", ttl, t0),
+        store.acquire_lease("race", "y", ttl, t0)
+    );
+    assert!(x.unwrap() ^ y.unwrap());
+}
+
+both!(mailbox_states_join_lease_status_and_cursor);
+async fn mailbox_states_join_lease_status_and_cursor<S: Store>(store: S) {
+    let opts = CaseOptions::default();
+    store
+        .commit_batch(
+            &[incoming(&mail("s1@fbi.gov", "", "Status"), imap(42))],
+            &opts,
+        )
+        .await
+        .unwrap();
+    let t0 = Utc::now();
+    store
+        .acquire_lease("lea", "host:1:x", Duration::from_secs(60), t0)
+        .await
+        .unwrap();
+    store.record_mailbox_fetch("lea", t0, 7).await.unwrap();
+    store
+        .record_mailbox_error("lea", t0, "connection refused")
+        .await
+        .unwrap();
+    let t1 = t0 + chrono::Duration::seconds(5);
+    store.record_mailbox_fetch("lea", t1, 0).await.unwrap();
+    store
+        .record_mailbox_error("quiet", t1, "login refused")
+        .await
+        .unwrap();
+
+    let states = store.mailbox_states().await.unwrap();
+    let names: Vec<&str> = states.iter().map(|s| s.mailbox.as_str()).collect();
+    assert_eq!(names, ["lea", "quiet"]);
+    let lea = &states[0];
+    assert_eq!(lea.lease.as_ref().unwrap().holder, "host:1:x");
+    assert_eq!(
+        lea.last_fetch_at.unwrap().timestamp_micros(),
+        t1.timestamp_micros()
+    );
+    assert_eq!(lea.backlog, Some(0));
+    // A later success does not erase the last error: its time says how old it is.
+    assert_eq!(lea.last_error.as_deref(), Some("connection refused"));
+    assert_eq!(
+        lea.last_error_at.unwrap().timestamp_micros(),
+        t0.timestamp_micros()
+    );
+    assert_eq!(lea.cursors.len(), 1);
+    assert_eq!(lea.cursors[0].folder, "INBOX");
+    assert_eq!(
+        lea.cursors[0].cursor,
+        StoredCursor {
+            uid_validity: 7,
+            last_uid: 42
+        }
+    );
+    let quiet = &states[1];
+    assert!(quiet.lease.is_none() && quiet.cursors.is_empty());
+    assert_eq!(quiet.last_fetch_at, None);
+    assert_eq!(quiet.last_error.as_deref(), Some("login refused"));
+}

@@ -3,6 +3,7 @@
 pub mod classify;
 pub mod import;
 pub mod run;
+pub mod status;
 
 use crate::cli::{Cli, Command};
 use crate::config::Settings;
@@ -34,6 +35,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
             Ok(0)
         }),
         Command::Run { once } => runtime()?.block_on(run::run(settings, once)),
+        Command::Status { json } => runtime()?.block_on(status::run(settings, json)),
         Command::Import {
             paths,
             imap,

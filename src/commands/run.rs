@@ -4,18 +4,27 @@
 //! down) is logged and retried with backoff there, and never stops the others. With
 //! `--once`, everything waiting is processed, every case is relayed, and the command
 //! exits: 0 if every mailbox was read, 1 otherwise.
+//!
+//! Several processes may share one database: a mailbox is worked only under a lease in
+//! the database (`pipeline.lease_secs`), renewed every third of its time. A process that
+//! dies stops renewing, and another one takes the mailbox over once the lease ran out.
+//! A process that loses its lease (it stalled past the expiry and someone took over)
+//! finishes at most the batch in hand and lets the mailbox go; the store deduplicates
+//! that batch should the new holder fetch it too.
 
 use crate::commands::{analyzer, open_sink};
 use crate::config::{MailboxSettings, Settings, TlsSetting};
 use crate::pipeline::{Pipeline, Totals};
 use crate::store::with_store;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
 use lea_ingest::{IdleOutcome, ImapConfig, ImapSource, MailboxCursor, Secret, TlsMode};
+use lea_ingest::{RawMessage, Source, SourceError};
 use lea_router::relay::{self, RelayOptions};
 use lea_router::{CaseOptions, ReferenceFormat, Store};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::watch;
+use std::time::{Duration, Instant};
+use tokio::sync::{oneshot, watch};
 
 pub async fn run(settings: Settings, once: bool) -> Result<i32> {
     with_store!(&settings.database.url, store => run_with(store, settings, once).await)
@@ -36,6 +45,11 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
     if settings.mailboxes.is_empty() {
         tracing::warn!("no [[mailboxes]] configured: only the outbox relay runs");
     }
+    let lease = LeaseSpec {
+        holder: holder_id().into(),
+        ttl: Duration::from_secs(settings.pipeline.lease_secs),
+    };
+    tracing::info!(holder = %lease.holder, lease_secs = settings.pipeline.lease_secs, "worker started");
 
     if once {
         let mut failed = 0;
@@ -46,9 +60,13 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
             .map(|mailbox| {
                 let pipeline = Arc::clone(&pipeline);
                 let settings = Arc::clone(&settings);
+                let lease = lease.clone();
                 tokio::spawn(async move {
                     let name = mailbox.name.clone();
-                    (name, drain_mailbox(&pipeline, &settings, &mailbox).await)
+                    (
+                        name,
+                        drain_mailbox(&pipeline, &settings, &mailbox, &lease).await,
+                    )
                 })
             })
             .collect();
@@ -86,8 +104,9 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
         let pipeline = Arc::clone(&pipeline);
         let settings = Arc::clone(&settings);
         let stop = stop_rx.clone();
+        let lease = lease.clone();
         tasks.push(tokio::spawn(async move {
-            watch_mailbox(pipeline, settings, mailbox, stop).await
+            watch_mailbox(pipeline, settings, mailbox, lease, stop).await
         }));
     }
     {
@@ -175,38 +194,135 @@ async fn connect_mailbox<S: Store>(
     Ok(source)
 }
 
-/// Connect, process everything waiting, disconnect.
+/// Connect, process everything waiting, disconnect; under the mailbox's lease, which is
+/// refused while another live process holds it.
 async fn drain_mailbox<S: Store>(
     pipeline: &Pipeline<S>,
     settings: &Settings,
     mailbox: &MailboxSettings,
+    lease: &LeaseSpec,
 ) -> Result<Totals> {
-    let mut source = connect_mailbox(pipeline, settings, mailbox).await?;
-    let mut totals = Totals::default();
-    pipeline
-        .drain(&mut source, settings.pipeline.batch_size, &mut totals)
-        .await?;
-    let _ = source.logout().await;
-    Ok(totals)
+    let store = &pipeline.store;
+    let taken = store
+        .acquire_lease(&mailbox.name, &lease.holder, lease.ttl, Utc::now())
+        .await
+        .context("taking the mailbox lease")?;
+    if !taken {
+        let holder = store.lease(&mailbox.name).await.ok().flatten();
+        bail!(
+            "mailbox {} is being worked by another process ({}); not read",
+            mailbox.name,
+            holder
+                .map(|h| format!("{} until {}", h.holder, h.expires_at.to_rfc3339()))
+                .unwrap_or_else(|| "it has just let go: try again".into())
+        );
+    }
+    // Nothing stops a --once drain early but the loss of its lease.
+    let (_never, no_stop) = watch::channel(false);
+    let (held, halt) = hold_lease(store.clone(), mailbox.name.clone(), lease.clone(), no_stop);
+    let result = async {
+        let mut source = connect_mailbox(pipeline, settings, mailbox).await?;
+        let mut totals = Totals::default();
+        pipeline
+            .drain(
+                &mut Observed::new(&mut source, store, &mailbox.name, &halt),
+                settings.pipeline.batch_size,
+                &mut totals,
+            )
+            .await?;
+        let _ = source.logout().await;
+        Ok::<_, anyhow::Error>(totals)
+    }
+    .await;
+    let lost = held.finish().await;
+    if !lost {
+        release_lease(store, &mailbox.name, lease).await;
+    }
+    let result = match result {
+        Ok(_) if lost => Err(anyhow::anyhow!(
+            "mailbox {}: the lease was lost while draining; the rest is left to its new holder",
+            mailbox.name
+        )),
+        other => other,
+    };
+    if let Err(e) = &result {
+        record_error(store, &mailbox.name, e).await;
+    }
+    result
 }
 
-/// A mailbox worker for the life of the process: one connection that drains the folder,
-/// then waits for new mail (IDLE where offered, polling otherwise), and drains again.
-/// Any failure drops the connection and reconnects after a backoff with jitter.
+/// A mailbox worker for the life of the process. It waits for the mailbox's lease, then
+/// serves it (see [`serve_mailbox`]) while a background task renews the lease; when the
+/// lease is lost it lets the mailbox go and waits again. Any failure drops the
+/// connection and the lease, and tries again after a backoff with jitter.
 async fn watch_mailbox<S: Store>(
     pipeline: Arc<Pipeline<S>>,
     settings: Arc<Settings>,
     mailbox: MailboxSettings,
+    lease: LeaseSpec,
     mut stop: watch::Receiver<bool>,
 ) {
+    let store = pipeline.store.clone();
+    let name = mailbox.name.as_str();
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
+    // Who else holds the mailbox is said once per wait, not at every retry.
+    let mut said_waiting = false;
     while !*stop.borrow() {
-        match serve_mailbox(&pipeline, &settings, &mailbox, &stop, &mut backoff).await {
-            Ok(()) => return,
+        let wait = match store
+            .acquire_lease(name, &lease.holder, lease.ttl, Utc::now())
+            .await
+        {
+            Ok(true) => None,
+            Ok(false) => {
+                if !said_waiting {
+                    said_waiting = true;
+                    let holder = store.lease(name).await.ok().flatten();
+                    tracing::info!(
+                        mailbox = %name,
+                        holder = holder.as_ref().map(|h| h.holder.as_str()).unwrap_or("?"),
+                        until = holder.as_ref().map(|h| h.expires_at.to_rfc3339()).unwrap_or_default(),
+                        "mailbox is worked by another process; waiting for its lease"
+                    );
+                }
+                Some(lease.retry_interval())
+            }
             Err(e) => {
+                tracing::warn!(mailbox = %name, error = %e, "could not take the mailbox lease; retrying");
+                Some(lease.retry_interval())
+            }
+        };
+        if let Some(wait) = wait {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
+        said_waiting = false;
+        tracing::info!(mailbox = %name, holder = %lease.holder, "mailbox lease taken");
+
+        let (held, halt) = hold_lease(store.clone(), name.to_string(), lease.clone(), stop.clone());
+        let result = serve_mailbox(&pipeline, &settings, &mailbox, &halt, &mut backoff).await;
+        let lost = held.finish().await;
+        match result {
+            Ok(()) if *stop.borrow() => {
+                release_lease(&store, name, &lease).await;
+                return;
+            }
+            Ok(()) => {
+                // Halted by the loss of the lease: wait for it like any other process.
+                tracing::warn!(mailbox = %name, "mailbox given up: its lease was lost");
+            }
+            Err(e) => {
+                record_error(&store, name, &e).await;
+                // Let go at once, so another process (maybe on a host that can reach the
+                // server) can try without waiting for the lease to run out.
+                if !lost {
+                    release_lease(&store, name, &lease).await;
+                }
                 let wait = backoff.next_wait();
                 tracing::error!(
-                    mailbox = %mailbox.name, error = format!("{e:#}"), retry_in = ?wait,
+                    mailbox = %name, error = format!("{e:#}"), retry_in = ?wait,
                     "mailbox failed; reconnecting"
                 );
                 tokio::select! {
@@ -218,7 +334,9 @@ async fn watch_mailbox<S: Store>(
     }
 }
 
-/// One connection's life. Returns Ok only when asked to stop.
+/// One connection's life: drain the folder, then wait for new mail (IDLE where offered,
+/// polling otherwise), and drain again. Returns Ok only once `stop` is set (a shutdown,
+/// or the loss of the lease): between batches, or at once while waiting.
 async fn serve_mailbox<S: Store>(
     pipeline: &Pipeline<S>,
     settings: &Settings,
@@ -240,7 +358,7 @@ async fn serve_mailbox<S: Store>(
         let mut totals = Totals::default();
         pipeline
             .drain_until(
-                &mut source,
+                &mut Observed::new(&mut source, &pipeline.store, &mailbox.name, stop),
                 settings.pipeline.batch_size,
                 &mut totals,
                 || *stop.borrow(),
@@ -274,6 +392,209 @@ async fn serve_mailbox<S: Store>(
                 _ = stop.wait_for(|stopped| *stopped) => {}
             }
         }
+    }
+}
+
+/// This process's lease identity and the lease time.
+#[derive(Debug, Clone)]
+struct LeaseSpec {
+    holder: Arc<str>,
+    ttl: Duration,
+}
+
+impl LeaseSpec {
+    /// How often a lease is renewed, and a held mailbox asked for again.
+    fn retry_interval(&self) -> Duration {
+        (self.ttl / 3).max(Duration::from_secs(1))
+    }
+}
+
+/// `host:pid:random`. The pid tells which process on a host holds a mailbox; the random
+/// part keeps a restarted process that got the same pid (containers often start at
+/// pid 1) from taking its predecessor's lease for its own.
+fn holder_id() -> String {
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{}:{}:{}", hostname(), std::process::id(), &suffix[..8])
+}
+
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into buf, which outlives the call.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+    let name = String::from_utf8_lossy(&buf[..end]).replace(':', "-");
+    if rc == 0 && !name.is_empty() {
+        name
+    } else {
+        "localhost".to_string()
+    }
+}
+
+/// A lease being renewed in the background; [`HeldLease::finish`] ends the renewals.
+struct HeldLease {
+    done: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<bool>,
+}
+
+impl HeldLease {
+    /// Stops renewing. True if the lease was lost (taken by another holder, or not
+    /// renewed in time): it must then not be released, it may be someone else's.
+    async fn finish(self) -> bool {
+        let _ = self.done.send(());
+        self.task.await.unwrap_or(true)
+    }
+}
+
+/// Starts renewing a lease just taken. The returned halt signal is set when `stop` is, or
+/// when the lease is lost; the worker using the mailbox must then let it go.
+fn hold_lease<S: Store>(
+    store: S,
+    mailbox: String,
+    lease: LeaseSpec,
+    stop: watch::Receiver<bool>,
+) -> (HeldLease, watch::Receiver<bool>) {
+    let (halt_tx, halt_rx) = watch::channel(*stop.borrow());
+    let (done_tx, done_rx) = oneshot::channel();
+    let task = tokio::spawn(renew_lease(store, mailbox, lease, stop, halt_tx, done_rx));
+    (
+        HeldLease {
+            done: done_tx,
+            task,
+        },
+        halt_rx,
+    )
+}
+
+/// Renews every third of the lease time until `done`. Returns true if the lease was lost.
+/// A failed renewal is retried every second while the lease has more than a third of its
+/// time left; past that the mailbox is let go, since another process may take it over
+/// as soon as it expires. After a stop the renewals go on until `done`: the batch in
+/// hand is still being finished under the lease.
+async fn renew_lease<S: Store>(
+    store: S,
+    mailbox: String,
+    lease: LeaseSpec,
+    mut stop: watch::Receiver<bool>,
+    halt: watch::Sender<bool>,
+    mut done: oneshot::Receiver<()>,
+) -> bool {
+    let interval = lease.retry_interval();
+    let mut renewed = Instant::now();
+    let mut next = interval;
+    let mut stopping = *stop.borrow();
+    loop {
+        tokio::select! {
+            _ = &mut done => return false,
+            _ = tokio::time::sleep(next) => {}
+            changed = stop.changed(), if !stopping => {
+                if changed.is_err() || *stop.borrow() {
+                    stopping = true;
+                    let _ = halt.send(true);
+                }
+                continue;
+            }
+        }
+        let attempt = Instant::now();
+        match store
+            .acquire_lease(&mailbox, &lease.holder, lease.ttl, Utc::now())
+            .await
+        {
+            Ok(true) => {
+                renewed = attempt;
+                next = interval;
+            }
+            Ok(false) => {
+                tracing::warn!(mailbox = %mailbox, "the mailbox lease was taken by another process");
+                let _ = halt.send(true);
+                return true;
+            }
+            Err(e) if renewed.elapsed() + interval < lease.ttl => {
+                tracing::warn!(mailbox = %mailbox, error = %e, "renewing the mailbox lease failed; retrying");
+                next = Duration::from_secs(1);
+            }
+            Err(e) => {
+                tracing::error!(
+                    mailbox = %mailbox, error = %e,
+                    "the mailbox lease could not be renewed in time; letting the mailbox go"
+                );
+                let _ = halt.send(true);
+                return true;
+            }
+        }
+    }
+}
+
+async fn release_lease<S: Store>(store: &S, mailbox: &str, lease: &LeaseSpec) {
+    match store.release_lease(mailbox, &lease.holder).await {
+        Ok(_) => tracing::info!(mailbox = %mailbox, "mailbox lease released"),
+        // It runs out by itself within the lease time.
+        Err(e) => {
+            tracing::warn!(mailbox = %mailbox, error = %e, "releasing the mailbox lease failed")
+        }
+    }
+}
+
+/// Keeps the last error for `status`. Status writes are best effort: a database that
+/// cannot take them is reported by the work itself.
+async fn record_error<S: Store>(store: &S, mailbox: &str, error: &anyhow::Error) {
+    let mut text = format!("{error:#}");
+    if text.len() > 2000 {
+        let mut end = 2000;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    if let Err(e) = store.record_mailbox_error(mailbox, Utc::now(), &text).await {
+        tracing::warn!(mailbox = %mailbox, error = %e, "recording the mailbox error failed");
+    }
+}
+
+/// An IMAP source that records each successful fetch and the backlog it left, for
+/// `status`, and that has nothing more to give once `halt` is set: a drain then ends
+/// between batches, with the batch in hand committed and acknowledged.
+struct Observed<'a, S> {
+    source: &'a mut ImapSource,
+    store: &'a S,
+    mailbox: &'a str,
+    halt: &'a watch::Receiver<bool>,
+}
+
+impl<'a, S: Store> Observed<'a, S> {
+    fn new(
+        source: &'a mut ImapSource,
+        store: &'a S,
+        mailbox: &'a str,
+        halt: &'a watch::Receiver<bool>,
+    ) -> Self {
+        Observed {
+            source,
+            store,
+            mailbox,
+            halt,
+        }
+    }
+}
+
+impl<S: Store> Source for Observed<'_, S> {
+    async fn next_batch(&mut self, max: usize) -> Result<Vec<RawMessage>, SourceError> {
+        if *self.halt.borrow() {
+            return Ok(Vec::new());
+        }
+        let batch = self.source.next_batch(max).await?;
+        let backlog = self.source.pending_count() as u64;
+        if let Err(e) = self
+            .store
+            .record_mailbox_fetch(self.mailbox, Utc::now(), backlog)
+            .await
+        {
+            tracing::warn!(mailbox = %self.mailbox, error = %e, "recording the mailbox fetch failed");
+        }
+        Ok(batch)
+    }
+
+    async fn acknowledge(&mut self, origins: &[lea_ingest::Origin]) -> Result<(), SourceError> {
+        self.source.acknowledge(origins).await
     }
 }
 

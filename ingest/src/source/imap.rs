@@ -380,6 +380,12 @@ impl ImapSource {
         }
     }
 
+    /// Messages the last search found in the folder and not yet fetched: the backlog as
+    /// of the last look (0 once a fetch came back empty).
+    pub fn pending_count(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Whether the server offers IDLE (RFC 2177), so that [`ImapSource::idle`] can wait
     /// for new mail instead of the caller polling.
     pub fn supports_idle(&self) -> bool {

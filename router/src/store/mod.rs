@@ -68,6 +68,69 @@ pub struct StoreStats {
     pub outbox_sent: i64,
 }
 
+/// Who works a mailbox, and until when (see [`Store::acquire_lease`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxLease {
+    pub holder: String,
+    pub acquired_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The committed cursor of one folder of a mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderCursor {
+    pub folder: String,
+    pub cursor: StoredCursor,
+}
+
+/// Everything the database knows about one mailbox, for `status`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailboxState {
+    /// The configured mailbox name (the `account` of its IMAP origins).
+    pub mailbox: String,
+    pub lease: Option<MailboxLease>,
+    pub last_fetch_at: Option<DateTime<Utc>>,
+    /// Messages found waiting in the folder at the last fetch, not counting the batch
+    /// then in hand.
+    pub backlog: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// One per folder ever read under this name (normally just the configured one).
+    pub cursors: Vec<FolderCursor>,
+}
+
+/// When a lease taken at `now` for `ttl` runs out (saturating: a TTL is validated long
+/// before it gets here).
+pub(crate) fn lease_expiry(now: DateTime<Utc>, ttl: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(ttl)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Assembles [`MailboxState`]s from the three tables' rows, ordered by name.
+pub(crate) fn assemble_states(
+    leases: Vec<(String, MailboxLease)>,
+    statuses: Vec<MailboxState>,
+    cursors: Vec<(String, FolderCursor)>,
+) -> Vec<MailboxState> {
+    let mut states: std::collections::BTreeMap<String, MailboxState> = Default::default();
+    for status in statuses {
+        states.insert(status.mailbox.clone(), status);
+    }
+    for (name, lease) in leases {
+        let state = states.entry(name.clone()).or_default();
+        state.mailbox = name;
+        state.lease = Some(lease);
+    }
+    for (name, cursor) in cursors {
+        let state = states.entry(name.clone()).or_default();
+        state.mailbox = name;
+        state.cursors.push(cursor);
+    }
+    states.into_values().collect()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
@@ -154,4 +217,49 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         sha256: &str,
     ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
+
+    /// Take or renew the lease on `mailbox` for `holder` until `now + ttl`: granted when
+    /// there is none, when it ran out before `now`, or when `holder` has it already (a
+    /// renewal keeps its `acquired_at`). One atomic statement, so two processes racing for
+    /// a free mailbox cannot both get it. `now` comes from the caller's clock: processes
+    /// sharing a database must have clocks that agree to well within `ttl`.
+    fn acquire_lease(
+        &self,
+        mailbox: &str,
+        holder: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Give the lease up, if `holder` still has it. True if it had.
+    fn release_lease(
+        &self,
+        mailbox: &str,
+        holder: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The lease on `mailbox`, live or expired, if any.
+    fn lease(
+        &self,
+        mailbox: &str,
+    ) -> impl Future<Output = Result<Option<MailboxLease>, StoreError>> + Send;
+
+    /// A fetch from `mailbox` succeeded at `at`, leaving `backlog` messages waiting.
+    fn record_mailbox_fetch(
+        &self,
+        mailbox: &str,
+        at: DateTime<Utc>,
+        backlog: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Working `mailbox` failed at `at` with `error`.
+    fn record_mailbox_error(
+        &self,
+        mailbox: &str,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Lease, status and cursors of every mailbox the database knows, by name.
+    fn mailbox_states(&self) -> impl Future<Output = Result<Vec<MailboxState>, StoreError>> + Send;
 }

@@ -1,6 +1,9 @@
 //! PostgreSQL, for production: several workers and relays share one database.
 
-use super::{BatchOutcome, Incoming, OutboxRow, Store, StoreError, StoreStats, StoredCursor};
+use super::{
+    BatchOutcome, FolderCursor, Incoming, MailboxLease, MailboxState, OutboxRow, Store, StoreError,
+    StoreStats, StoredCursor,
+};
 use crate::case::{
     self, CaseOptions, CaseRow, CaseTx, CursorUpdate, NewCase, NewLocation, NewMessage, NewOutbox,
     NewRaw, NewTarget, ThreadMatch,
@@ -548,4 +551,157 @@ impl Store for PostgresStore {
         row.map(|r| r.try_get("bytes").map_err(StoreError::from))
             .transpose()
     }
+
+    async fn acquire_lease(
+        &self,
+        mailbox: &str,
+        holder: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let expires = super::lease_expiry(now, ttl);
+        // The conflict update runs on the locked existing row and only where the WHERE
+        // holds, so of two processes racing for an expired lease one updates and the
+        // other sees the winner's live lease and gets no row back.
+        let row = sqlx::query(
+            "INSERT INTO mailbox_leases (mailbox, holder, acquired_at, expires_at)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (mailbox) DO UPDATE SET
+               acquired_at = CASE WHEN mailbox_leases.holder = EXCLUDED.holder
+                                  THEN mailbox_leases.acquired_at
+                                  ELSE EXCLUDED.acquired_at END,
+               holder = EXCLUDED.holder,
+               expires_at = EXCLUDED.expires_at
+             WHERE mailbox_leases.holder = EXCLUDED.holder
+                OR mailbox_leases.expires_at <= EXCLUDED.acquired_at
+             RETURNING holder",
+        )
+        .bind(text(mailbox))
+        .bind(text(holder))
+        .bind(now)
+        .bind(expires)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    async fn release_lease(&self, mailbox: &str, holder: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM mailbox_leases WHERE mailbox = $1 AND holder = $2")
+            .bind(text(mailbox))
+            .bind(text(holder))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn lease(&self, mailbox: &str) -> Result<Option<MailboxLease>, StoreError> {
+        let row = sqlx::query(
+            "SELECT holder, acquired_at, expires_at FROM mailbox_leases WHERE mailbox = $1",
+        )
+        .bind(text(mailbox))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| lease_row(&r)).transpose()
+    }
+
+    async fn record_mailbox_fetch(
+        &self,
+        mailbox: &str,
+        at: DateTime<Utc>,
+        backlog: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO mailbox_status (mailbox, last_fetch_at, backlog, updated_at)
+             VALUES ($1, $2, $3, $2)
+             ON CONFLICT (mailbox) DO UPDATE SET
+               last_fetch_at = EXCLUDED.last_fetch_at,
+               backlog = EXCLUDED.backlog,
+               updated_at = EXCLUDED.updated_at",
+        )
+        .bind(text(mailbox))
+        .bind(at)
+        .bind(i64::try_from(backlog).unwrap_or(i64::MAX))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn record_mailbox_error(
+        &self,
+        mailbox: &str,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO mailbox_status (mailbox, last_error, last_error_at, updated_at)
+             VALUES ($1, $2, $3, $3)
+             ON CONFLICT (mailbox) DO UPDATE SET
+               last_error = EXCLUDED.last_error,
+               last_error_at = EXCLUDED.last_error_at,
+               updated_at = EXCLUDED.updated_at",
+        )
+        .bind(text(mailbox))
+        .bind(text(error))
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn mailbox_states(&self) -> Result<Vec<MailboxState>, StoreError> {
+        let leases =
+            sqlx::query("SELECT mailbox, holder, acquired_at, expires_at FROM mailbox_leases")
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("mailbox")?, lease_row(r)?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+        let statuses = sqlx::query(
+            "SELECT mailbox, last_fetch_at, backlog, last_error, last_error_at FROM mailbox_status",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(MailboxState {
+                mailbox: r.try_get("mailbox")?,
+                last_fetch_at: r.try_get("last_fetch_at")?,
+                backlog: r.try_get("backlog")?,
+                last_error: r.try_get("last_error")?,
+                last_error_at: r.try_get("last_error_at")?,
+                ..Default::default()
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let cursors = sqlx::query(
+            "SELECT account, mailbox, uid_validity, last_uid FROM mailbox_cursors
+             ORDER BY account, mailbox",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("account")?,
+                FolderCursor {
+                    folder: r.try_get("mailbox")?,
+                    cursor: StoredCursor {
+                        uid_validity: u32::try_from(r.try_get::<i64, _>("uid_validity")?)
+                            .unwrap_or(0),
+                        last_uid: u32::try_from(r.try_get::<i64, _>("last_uid")?).unwrap_or(0),
+                    },
+                },
+            ))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(super::assemble_states(leases, statuses, cursors))
+    }
+}
+
+fn lease_row(row: &sqlx::postgres::PgRow) -> Result<MailboxLease, StoreError> {
+    Ok(MailboxLease {
+        holder: row.try_get("holder")?,
+        acquired_at: row.try_get("acquired_at")?,
+        expires_at: row.try_get("expires_at")?,
+    })
 }
