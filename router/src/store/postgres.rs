@@ -125,12 +125,18 @@ impl CaseTx for PgTx<'_> {
         &mut self,
         ids: &[String],
     ) -> Result<Vec<ThreadMatch>, StoreError> {
-        let ids: Vec<String> = ids.iter().map(|i| text(i).into_owned()).collect();
+        let mut ids: Vec<String> = ids.iter().map(|i| text(i).into_owned()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        // One index probe per Message-ID for its first stored message (see migration 0003).
         let rows = sqlx::query(
-            "SELECT DISTINCT ON (m.message_id) m.message_id, m.id AS message_row,
+            "SELECT ids.message_id, m.id AS message_row,
                     c.id, c.reference, c.opened_at, c.status
-             FROM messages m JOIN cases c ON c.id = m.case_id
-             WHERE m.message_id = ANY($1) ORDER BY m.message_id, m.id",
+             FROM unnest($1::text[]) AS ids(message_id)
+             CROSS JOIN LATERAL (SELECT id, case_id FROM messages
+                                 WHERE message_id = ids.message_id
+                                 ORDER BY id LIMIT 1) m
+             JOIN cases c ON c.id = m.case_id",
         )
         .bind(&ids)
         .fetch_all(&mut **self)

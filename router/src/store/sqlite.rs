@@ -16,10 +16,15 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::time::Duration;
+
+/// Rows per multi-row INSERT: each statement is one hand-off to SQLite's worker thread,
+/// so a batch is written in a few statements; 100 rows of at most 12 columns stays far
+/// below SQLite's limit on bound parameters.
+const ROWS_PER_STATEMENT: usize = 100;
 
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
@@ -34,7 +39,13 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(Duration::from_secs(30))
+            // Checkpoint every 64 MiB of WAL instead of every 4 MiB: a batch writes a few
+            // MiB (raw bytes and JSON), and checkpointing after nearly every batch doubled
+            // the cost of an import. Durability is unchanged: commits still sync the WAL.
+            .pragma("wal_autocheckpoint", "16384")
+            // Larger page cache for the indexes touched by every batch (64 MiB).
+            .pragma("cache_size", "-65536");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -73,75 +84,92 @@ fn case_row(row: &sqlx::sqlite::SqliteRow) -> Result<CaseRow, StoreError> {
 // statement.
 impl CaseTx for LiteTx<'_> {
     async fn insert_raws(&mut self, raws: &[NewRaw<'_>]) -> Result<(), StoreError> {
-        for raw in raws {
-            sqlx::query(
-                "INSERT INTO raw_messages (sha256, size, bytes) VALUES ($1, $2, $3)
-                 ON CONFLICT (sha256) DO NOTHING",
-            )
-            .bind(raw.sha256)
-            .bind(raw.bytes.len() as i64)
-            .bind(raw.bytes)
-            .execute(&mut **self)
-            .await?;
+        for chunk in raws.chunks(ROWS_PER_STATEMENT) {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("INSERT INTO raw_messages (sha256, size, bytes) ");
+            query.push_values(chunk, |mut row, raw| {
+                row.push_bind(raw.sha256)
+                    .push_bind(raw.bytes.len() as i64)
+                    .push_bind(raw.bytes);
+            });
+            query.push(" ON CONFLICT (sha256) DO NOTHING");
+            query.build().execute(&mut **self).await?;
         }
         Ok(())
     }
 
     async fn insert_locations(&mut self, locations: &[NewLocation<'_>]) -> Result<(), StoreError> {
-        for location in locations {
-            let (account, mailbox, uid_validity, item) = case::location_key(location.origin);
-            sqlx::query(
-                "INSERT INTO message_locations (account, mailbox, uid_validity, item, sha256)
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            )
-            .bind(account)
-            .bind(mailbox)
-            .bind(uid_validity)
-            .bind(item)
-            .bind(location.sha256)
-            .execute(&mut **self)
-            .await?;
+        let keys: Vec<_> = locations
+            .iter()
+            .map(|l| (case::location_key(l.origin), l.sha256))
+            .collect();
+        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO message_locations (account, mailbox, uid_validity, item, sha256) ",
+            );
+            query.push_values(
+                chunk,
+                |mut row, ((account, mailbox, uid_validity, item), sha256)| {
+                    row.push_bind(account.as_str())
+                        .push_bind(mailbox.as_str())
+                        .push_bind(*uid_validity)
+                        .push_bind(item.as_str())
+                        .push_bind(*sha256);
+                },
+            );
+            query.push(" ON CONFLICT DO NOTHING");
+            query.build().execute(&mut **self).await?;
         }
         Ok(())
     }
 
     async fn existing_messages(&mut self, sha256s: &[&str]) -> Result<HashSet<String>, StoreError> {
-        let mut found = HashSet::new();
-        for sha256 in sha256s {
-            let row = sqlx::query("SELECT 1 FROM messages WHERE sha256 = $1")
-                .bind(sha256)
-                .fetch_optional(&mut **self)
-                .await?;
-            if row.is_some() {
-                found.insert((*sha256).to_string());
-            }
-        }
-        Ok(found)
+        // The whole list is one bound JSON array, unpacked by json_each: one statement,
+        // still fully parameterised.
+        let list = serde_json::to_string(sha256s)?;
+        let rows = sqlx::query(
+            "SELECT sha256 FROM messages WHERE sha256 IN (SELECT value FROM json_each($1))",
+        )
+        .bind(list)
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter()
+            .map(|row| row.try_get::<String, _>("sha256").map_err(StoreError::from))
+            .collect()
     }
 
     async fn cases_by_message_ids(
         &mut self,
         ids: &[String],
     ) -> Result<Vec<ThreadMatch>, StoreError> {
-        let mut found = Vec::new();
-        for id in ids {
-            let row = sqlx::query(
-                "SELECT m.id AS message_row, c.id, c.reference, c.opened_at, c.status
-                 FROM messages m JOIN cases c ON c.id = m.case_id
-                 WHERE m.message_id = $1 ORDER BY m.id LIMIT 1",
-            )
-            .bind(id)
-            .fetch_optional(&mut **self)
-            .await?;
-            if let Some(row) = row {
-                found.push(ThreadMatch {
-                    message_id: id.clone(),
-                    message_row: row.try_get("message_row")?,
-                    case: case_row(&row)?,
-                });
-            }
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(found)
+        // The first stored message of each Message-ID, as the one-by-one lookup found it.
+        let rows = sqlx::query(
+            "SELECT m.message_id, m.id AS message_row, c.id, c.reference, c.opened_at, c.status
+             FROM messages m JOIN cases c ON c.id = m.case_id
+             WHERE m.id IN (SELECT min(id) FROM messages
+                            WHERE message_id IN (SELECT value FROM json_each($1))
+                            GROUP BY message_id)",
+        )
+        .bind(serde_json::to_string(ids)?)
+        .fetch_all(&mut **self)
+        .await?;
+        let mut by_id: HashMap<String, ThreadMatch> = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let message_id: String = row.try_get("message_id")?;
+            by_id.insert(
+                message_id.clone(),
+                ThreadMatch {
+                    message_id,
+                    message_row: row.try_get("message_row")?,
+                    case: case_row(row)?,
+                },
+            );
+        }
+        // In the order asked, as before.
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
     async fn cases_by_references(
@@ -241,60 +269,62 @@ impl CaseTx for LiteTx<'_> {
     }
 
     async fn insert_messages(&mut self, messages: &[NewMessage<'_>]) -> Result<(), StoreError> {
-        for m in messages {
-            let msg = &m.incoming.message;
-            let a = &m.incoming.assessment;
-            sqlx::query(
+        for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO messages (sha256, case_id, message_id, subject, from_address,
                                        received_at, mailbox, parsed, verdict, kind,
-                                       message_json, assessment_json)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(&msg.sha256)
-            .bind(m.case_id)
-            .bind(msg.message_id.as_deref())
-            .bind(msg.subject.as_deref())
-            .bind(msg.from.as_ref().map(|f| f.address.as_str()))
-            .bind(ts(m.received_at))
-            .bind(m.mailbox)
-            .bind(msg.parsed)
-            .bind(a.sender.verdict.as_str())
-            .bind(a.request.kind.as_str())
-            .bind(&m.message_json)
-            .bind(&m.assessment_json)
-            .execute(&mut **self)
-            .await?;
+                                       message_json, assessment_json) ",
+            );
+            // Rows go in batch order, so message ids grow in the order of the batch.
+            query.push_values(chunk, |mut row, m| {
+                let msg = &m.incoming.message;
+                let a = &m.incoming.assessment;
+                row.push_bind(msg.sha256.as_str())
+                    .push_bind(m.case_id)
+                    .push_bind(msg.message_id.as_deref())
+                    .push_bind(msg.subject.as_deref())
+                    .push_bind(msg.from.as_ref().map(|f| f.address.as_str()))
+                    .push_bind(ts(m.received_at))
+                    .push_bind(m.mailbox)
+                    .push_bind(msg.parsed)
+                    .push_bind(a.sender.verdict.as_str())
+                    .push_bind(a.request.kind.as_str())
+                    .push_bind(m.message_json.as_str())
+                    .push_bind(m.assessment_json.as_str());
+            });
+            query.build().execute(&mut **self).await?;
         }
         Ok(())
     }
 
     async fn insert_targets(&mut self, targets: &[NewTarget<'_>]) -> Result<(), StoreError> {
-        for t in targets {
-            sqlx::query(
-                "INSERT INTO case_targets (case_id, kind, value) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(t.case_id)
-            .bind(t.kind)
-            .bind(t.value)
-            .execute(&mut **self)
-            .await?;
+        for chunk in targets.chunks(ROWS_PER_STATEMENT) {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("INSERT INTO case_targets (case_id, kind, value) ");
+            query.push_values(chunk, |mut row, t| {
+                row.push_bind(t.case_id)
+                    .push_bind(t.kind)
+                    .push_bind(t.value);
+            });
+            query.push(" ON CONFLICT DO NOTHING");
+            query.build().execute(&mut **self).await?;
         }
         Ok(())
     }
 
     async fn insert_outbox(&mut self, events: &[NewOutbox]) -> Result<(), StoreError> {
-        for e in events {
-            sqlx::query(
-                "INSERT INTO outbox (event_id, case_id, routing_key, payload)
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(e.event_id.to_string())
-            .bind(e.case_id)
-            .bind(&e.routing_key)
-            .bind(&e.payload)
-            .execute(&mut **self)
-            .await?;
+        for chunk in events.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO outbox (event_id, case_id, routing_key, payload) ",
+            );
+            // Batch order, so the relay publishes in the order messages were committed.
+            query.push_values(chunk, |mut row, e| {
+                row.push_bind(e.event_id.to_string())
+                    .push_bind(e.case_id)
+                    .push_bind(e.routing_key.as_str())
+                    .push_bind(e.payload.as_str());
+            });
+            query.build().execute(&mut **self).await?;
         }
         Ok(())
     }
