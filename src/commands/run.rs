@@ -53,6 +53,15 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
 
     if once {
         let mut failed = 0;
+        // Cases are published while the mailboxes are still being read; the final
+        // drain below only picks up what is left.
+        let (relay_stop, relay_stop_rx) = watch::channel(false);
+        let relay_task = tokio::spawn(relay_loop(
+            store.clone(),
+            Arc::clone(&settings),
+            Arc::clone(&pipeline.committed),
+            relay_stop_rx,
+        ));
         let tasks: Vec<_> = settings
             .mailboxes
             .iter()
@@ -83,6 +92,8 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
                 }
             }
         }
+        let _ = relay_stop.send(true);
+        relay_task.await.context("the relay task failed")?;
         let mut sink = open_sink(&settings).await?;
         let pass = relay::drain(&store, &mut sink, &relay_options(&settings)).await?;
         tracing::info!(
