@@ -81,22 +81,6 @@ async fn next_case(channel: &lapin::Channel, queue: &str, limit: Duration) -> (S
     panic!("no case arrived on {queue} within {limit:?}");
 }
 
-fn stop(mut child: Child) -> std::process::ExitStatus {
-    // SAFETY: kill(2) on our own child's pid.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait for lea-intake") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("lea-intake did not stop within 30 s of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn idle_delivers_new_mail_fast_and_survives_a_cut_connection() {
     let user = imap::fresh_user();
@@ -116,7 +100,7 @@ async fn idle_delivers_new_mail_fast_and_survives_a_cut_connection() {
         .expect("declare the topology");
     let review = format!("{exchange}.review");
     let dir = tempfile::tempdir().unwrap();
-    let service = start_service(dir.path(), &user, &database.url, &exchange);
+    let mut service = start_service(dir.path(), &user, &database.url, &exchange);
     let log = || std::fs::read_to_string(dir.path().join("service.log")).unwrap_or_default();
 
     let (subject, _) = next_case(&channel, &review, Duration::from_secs(60)).await;
@@ -142,7 +126,7 @@ async fn idle_delivers_new_mail_fast_and_survives_a_cut_connection() {
     assert_eq!(got, "after the cut", "{}", log());
     println!("delivered {took:?} after a cut connection");
 
-    let status = stop(service);
+    let status = services::terminate(&mut service);
     assert!(
         status.success(),
         "SIGTERM must end the service with 0: {status}\n{}",

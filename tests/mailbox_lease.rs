@@ -95,22 +95,6 @@ fn text(output: &Output) -> String {
     )
 }
 
-fn stop(child: &mut Child) -> std::process::ExitStatus {
-    // SAFETY: kill(2) on our own child's pid.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait for lea-intake") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("lea-intake did not stop within 30 s of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 async fn lease_holder(database: &TestDatabase, mailbox: &str) -> Option<String> {
     let mut connection = database.connect().await;
     sqlx::query_scalar("SELECT holder FROM mailbox_leases WHERE mailbox = $1")
@@ -307,7 +291,7 @@ async fn two_processes_share_a_mailbox_and_one_takes_over_when_the_other_dies() 
 
     // SIGTERM: a clean exit that gives the mailbox up at once.
     let mut last = children[survivor].take().unwrap();
-    let status = stop(&mut last);
+    let status = services::terminate(&mut last);
     assert!(
         status.success(),
         "SIGTERM must end with 0: {status}\n{}",
@@ -478,7 +462,7 @@ async fn a_process_that_loses_its_lease_lets_the_mailbox_go_until_it_gets_it_bac
         .await
         .unwrap();
     wait_for_all(&database, &user, 2, Duration::from_secs(30), &log).await;
-    let status = stop(&mut service);
+    let status = services::terminate(&mut service);
     assert!(status.success(), "{status}\n{}", log());
     assert_eq!(lease_holder(&database, "leased").await, None, "{}", log());
     drop(connection);

@@ -133,3 +133,22 @@ pub async fn delete_topology(base: &str) {
             .await;
     }
 }
+
+/// Sends SIGTERM to a service process and waits for it to exit (at most 30 s, then it is
+/// killed and the test fails).
+pub fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
+    use std::time::{Duration, Instant};
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for lea-intake") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("lea-intake did not stop within 30 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -529,14 +529,7 @@ impl ImapSource {
 
     /// RFC822.SIZE of each UID still in the folder.
     async fn fetch_sizes(&mut self, uids: &[u32]) -> Result<HashMap<u32, u32>, SourceError> {
-        let set = uid_set(uids);
-        let fetched = within(self.config.command_timeout, async {
-            let fetches = self.session.uid_fetch(&set, SIZE_ITEMS).await?;
-            fetches.try_collect::<Vec<Fetch>>().await
-        })
-        .await;
-        let fetched = self.check("UID FETCH", fetched)?;
-        self.drain_unsolicited();
+        let fetched = self.uid_fetch(uids, SIZE_ITEMS).await?;
         Ok(fetched
             .iter()
             .filter_map(|fetch| Some((fetch.uid?, fetch.size?)))
@@ -553,19 +546,24 @@ impl ImapSource {
         if uids.is_empty() {
             return Ok(Vec::new());
         }
+        let fetched = self.uid_fetch(uids, items).await?;
+        Ok(fetched
+            .iter()
+            .filter_map(|fetch| self.raw_message(fetch, uids))
+            .collect())
+    }
+
+    /// One guarded `UID FETCH` of `items` for `uids`, every answer collected.
+    async fn uid_fetch(&mut self, uids: &[u32], items: &str) -> Result<Vec<Fetch>, SourceError> {
         let set = uid_set(uids);
-        let limit = self.config.command_timeout;
-        let fetched = within(limit, async {
+        let fetched = within(self.config.command_timeout, async {
             let fetches = self.session.uid_fetch(&set, items).await?;
             fetches.try_collect::<Vec<Fetch>>().await
         })
         .await;
         let fetched = self.check("UID FETCH", fetched)?;
         self.drain_unsolicited();
-        Ok(fetched
-            .iter()
-            .filter_map(|fetch| self.raw_message(fetch, uids))
-            .collect())
+        Ok(fetched)
     }
 
     fn raw_message(&self, fetch: &Fetch, wanted: &[u32]) -> Option<RawMessage> {
