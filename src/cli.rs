@@ -78,4 +78,11 @@ pub enum Command {
     /// The verified-agency directory: import data, check a sender, list agencies.
     #[command(subcommand)]
     Agencies(crate::agencies::AgenciesCommand),
+    /// Cases: which are due.
+    #[command(subcommand)]
+    Cases(crate::commands::cases::CasesCommand),
+    /// The security team's decisions about senders: confirm an impersonator, clear a
+    /// sender, verify an agent. Stored in the database, applied to every later message.
+    #[command(subcommand)]
+    Sender(crate::commands::sender::SenderCommand),
 }

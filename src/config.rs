@@ -131,12 +131,28 @@ impl Default for DirectorySettings {
 pub struct CaseSettings {
     /// `{year}` and `{seq}` (or `{seq:06}`, zero-padded) placeholders.
     pub reference_format: String,
+    /// The answer period of a request without a deadline of its own: `30d`, `24h`, `90m`.
+    pub due_period: String,
+    /// Periods per request kind, over the defaults (`emergency_disclosure = "24h"`).
+    pub due_periods: std::collections::BTreeMap<String, String>,
+    /// How long before the due date `case.due_soon` is published (at most a quarter of
+    /// the case's period).
+    pub due_soon: String,
+    /// How long a preservation request holds.
+    pub preservation_period: String,
+    /// Seconds between two looks for due-soon and overdue cases in `run`.
+    pub notice_interval_secs: u64,
 }
 
 impl Default for CaseSettings {
     fn default() -> Self {
         CaseSettings {
             reference_format: "LEA-{year}-{seq:06}".to_string(),
+            due_period: "30d".to_string(),
+            due_periods: Default::default(),
+            due_soon: "3d".to_string(),
+            preservation_period: "90d".to_string(),
+            notice_interval_secs: 60,
         }
     }
 }
@@ -415,8 +431,36 @@ impl Settings {
         if !(3..=3600).contains(&self.pipeline.lease_secs) {
             bail!("pipeline.lease_secs must be between 3 and 3600");
         }
-        lea_router::ReferenceFormat::parse(&self.cases.reference_format)?;
+        self.case_options()?;
+        if self.cases.notice_interval_secs == 0 {
+            bail!("cases.notice_interval_secs must be at least 1");
+        }
         Ok(())
+    }
+
+    /// The case rules: reference format and due dates.
+    pub fn case_options(&self) -> Result<lea_router::CaseOptions> {
+        use lea_router::due::{DuePolicy, parse_period};
+        let cases = &self.cases;
+        let mut due = DuePolicy {
+            default_period: parse_period(&cases.due_period).context("cases.due_period")?,
+            due_soon: parse_period(&cases.due_soon).context("cases.due_soon")?,
+            preservation_period: parse_period(&cases.preservation_period)
+                .context("cases.preservation_period")?,
+            ..DuePolicy::default()
+        };
+        for (kind, period) in &cases.due_periods {
+            let parsed: lea_classifier::RequestKind =
+                serde_json::from_value(serde_json::Value::String(kind.clone()))
+                    .with_context(|| format!("cases.due_periods: unknown request kind {kind:?}"))?;
+            let period =
+                parse_period(period).with_context(|| format!("cases.due_periods.{kind}"))?;
+            due.periods.insert(parsed, period);
+        }
+        Ok(lea_router::CaseOptions {
+            reference_format: lea_router::ReferenceFormat::parse(&cases.reference_format)?,
+            due,
+        })
     }
 
     pub fn classifier_config(&self) -> lea_classifier::ClassifierConfig {

@@ -2,10 +2,16 @@
 //! is numbered, and which event it produces. The databases provide only the SQL
 //! primitives of [`CaseTx`], each working on a whole batch.
 
-use crate::event::{CaseEvent, CaseSummary, MessageSummary, SCHEMA_VERSION, routing_key};
+use crate::due::{CaseDates, DuePolicy};
+use crate::event::{
+    CaseEvent, CaseSummary, MessageSummary, RelatedCase, SCHEMA_VERSION, SharedTarget, event_names,
+    routing_key,
+};
+use crate::feedback::{self, Decision, SenderDecision};
 use crate::store::{BatchOutcome, Incoming, StoreError, StoredCursor};
 use chrono::{DateTime, Datelike, Utc};
-use lea_ingest::Origin;
+use lea_classifier::{Assessment, SenderAssessment, Severity, Signal, Verdict};
+use lea_ingest::{Message, Origin};
 use regex::Regex;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -97,6 +103,7 @@ impl Default for ReferenceFormat {
 #[derive(Debug, Clone, Default)]
 pub struct CaseOptions {
     pub reference_format: ReferenceFormat,
+    pub due: DuePolicy,
 }
 
 /// A case as the rules need it.
@@ -106,6 +113,17 @@ pub struct CaseRow {
     pub reference: String,
     pub opened_at: DateTime<Utc>,
     pub status: String,
+    pub message_count: i64,
+    /// The verdict the case was opened (or last re-assessed) with.
+    pub verdict: String,
+    /// The address that opened the case.
+    pub sender_address: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub imported: bool,
+    pub impersonation_confirmed: bool,
+    /// Where the case's events go.
+    pub routing_key: Option<String>,
 }
 
 /// A stored message found by Message-ID, with its case.
@@ -137,6 +155,12 @@ pub struct NewCase<'a> {
     /// The opening message plus the replies to it later in the same batch.
     pub message_count: i64,
     pub incoming: &'a Incoming,
+    /// The opening message's verdict, the security team's decisions applied.
+    pub verdict: Verdict,
+    pub sender_address: &'a str,
+    pub dates: CaseDates,
+    pub routing_key: &'a str,
+    pub impersonation_confirmed: bool,
 }
 
 pub struct NewMessage<'a> {
@@ -144,7 +168,11 @@ pub struct NewMessage<'a> {
     pub received_at: DateTime<Utc>,
     pub mailbox: &'a str,
     pub message_json: String,
+    /// The assessment as classified; decisions are applied when events are made.
     pub assessment_json: String,
+    pub case_signals_json: String,
+    /// The verdict it was routed with.
+    pub verdict: Verdict,
     pub incoming: &'a Incoming,
 }
 
@@ -159,6 +187,54 @@ pub struct NewOutbox {
     pub case_id: i64,
     pub routing_key: String,
     pub payload: String,
+}
+
+/// How many cases one target links a new case to, at most.
+pub const MAX_CASES_PER_TARGET: i64 = 50;
+
+/// A sender address seen writing for an agency.
+pub struct NewKnownSender<'a> {
+    pub address: &'a str,
+    pub agency: &'a str,
+    pub first_seen_at: DateTime<Utc>,
+    pub first_case_id: i64,
+}
+
+/// One target a case shares with a related case.
+#[derive(Debug, Clone)]
+pub struct RelatedRow {
+    pub case_id: i64,
+    pub reference: String,
+    pub verdict: String,
+    pub impersonation_confirmed: bool,
+    pub kind: String,
+    pub value: String,
+}
+
+/// A case with its latest message, to publish a notice about it.
+#[derive(Debug, Clone)]
+pub struct CaseDocument {
+    pub case: CaseRow,
+    pub message_json: String,
+    pub assessment_json: String,
+    pub case_signals_json: String,
+    pub received_at: DateTime<Utc>,
+    pub mailbox: String,
+}
+
+/// A notice due on a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    DueSoon,
+    Overdue,
+}
+
+/// A case's verdict after the security team's decision.
+pub struct Reassessment<'a> {
+    pub case_id: i64,
+    pub verdict: Verdict,
+    pub impersonation_confirmed: bool,
+    pub routing_key: &'a str,
 }
 
 /// The new cursor of one IMAP folder.
@@ -267,6 +343,80 @@ pub trait CaseTx: Send {
         &mut self,
         cursors: &[CursorUpdate],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The security team's decisions on any of these subjects (addresses and domains).
+    fn sender_decisions(
+        &mut self,
+        subjects: &[String],
+    ) -> impl Future<Output = Result<HashMap<String, SenderDecision>, StoreError>> + Send;
+    /// Which of these addresses were seen writing for an agency before.
+    fn known_senders(
+        &mut self,
+        addresses: &[String],
+    ) -> impl Future<Output = Result<HashSet<String>, StoreError>> + Send;
+    /// Remember senders; an address already known is left alone.
+    fn insert_known_senders(
+        &mut self,
+        senders: &[NewKnownSender<'_>],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// New due dates of existing cases (a follow-up stating a deadline); a moved due
+    /// date may be notified again.
+    fn update_due_dates(
+        &mut self,
+        updates: &[(i64, CaseDates)],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The cases naming any of these `(kind, value)` targets: at most
+    /// [`MAX_CASES_PER_TARGET`] per target, the latest first, so that a target every
+    /// request names (an exchange's own hot wallet) cannot make linking quadratic.
+    fn cases_by_targets(
+        &mut self,
+        targets: &[(String, String)],
+    ) -> impl Future<Output = Result<Vec<RelatedRow>, StoreError>> + Send;
+    /// Store links; returns the pairs `(case, related case)` linked for the first time.
+    fn insert_links(
+        &mut self,
+        links: &[NewLink<'_>],
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<(i64, i64)>, StoreError>> + Send;
+    /// Every link of these cases: `(case id, the related case and one shared target)`.
+    fn related_cases(
+        &mut self,
+        case_ids: &[i64],
+    ) -> impl Future<Output = Result<Vec<(i64, RelatedRow)>, StoreError>> + Send;
+    /// These cases, each with its latest message.
+    fn case_documents(
+        &mut self,
+        case_ids: &[i64],
+    ) -> impl Future<Output = Result<Vec<CaseDocument>, StoreError>> + Send;
+    /// Up to `limit` open cases owing a notice at `now`, locked (skipping those another
+    /// process holds) until the transaction ends. Imported cases and suspected
+    /// impersonation get none.
+    fn due_notices(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<(i64, Notice)>, StoreError>> + Send;
+    /// Record that these notices were queued.
+    fn mark_notices(
+        &mut self,
+        notices: &[(i64, Notice)],
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Store a decision (replacing the subject's previous one) and log it.
+    fn record_decision(
+        &mut self,
+        decision: &SenderDecision,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Open cases with a message from `subject`: the address, or any address of the
+    /// domain or its subdomains.
+    fn open_cases_from(
+        &mut self,
+        subject: &str,
+    ) -> impl Future<Output = Result<Vec<i64>, StoreError>> + Send;
+    /// Set re-assessed verdicts.
+    fn reassess_cases(
+        &mut self,
+        updates: &[Reassessment<'_>],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Which case a message of the batch goes to.
@@ -288,6 +438,8 @@ struct OpenedCase<'a> {
     reference: String,
     opened_at: DateTime<Utc>,
     incoming: &'a Incoming,
+    /// The opening message's position in `Plan::messages`.
+    opener: usize,
     /// Later messages of this batch joining the case.
     joined: i64,
 }
@@ -298,6 +450,13 @@ struct PlannedMessage<'a> {
     received_at: DateTime<Utc>,
     /// 1 for the first message of this batch on its case, 2 for the next...
     nth_on_case: i64,
+    /// The sender with the security team's decisions applied.
+    sender: SenderAssessment,
+    /// The governing decision confirms the sender as an impersonator.
+    confirmed: bool,
+    /// Signals about the case: first contact, a reply from another sender, a target
+    /// shared with an impersonation.
+    case_signals: Vec<Signal>,
 }
 
 /// The case logic for one batch, inside the caller's transaction. The result is the same
@@ -352,7 +511,7 @@ pub async fn commit_batch<T: CaseTx>(
 
     if !fresh.is_empty() {
         let plan = plan::<T>(tx, &fresh, options, now).await?;
-        write(tx, plan, now, &mut outcome).await?;
+        write(tx, plan, options, now, &mut outcome).await?;
     }
 
     let mut cursors: HashMap<(String, String), StoredCursor> = HashMap::new();
@@ -478,6 +637,20 @@ async fn plan<'a, T: CaseTx>(
         }
     }
 
+    let senders = effective_senders(tx, fresh).await?;
+    let mut agents: Vec<String> = senders
+        .iter()
+        .filter(|(s, _)| first_contact_applies(s))
+        .map(|(s, _)| s.address.clone())
+        .collect();
+    agents.sort_unstable();
+    agents.dedup();
+    let mut known = if agents.is_empty() {
+        HashSet::new()
+    } else {
+        tx.known_senders(&agents).await?
+    };
+
     // Any new message may open a case, so the counters of their years are locked first:
     // a subject may quote a reference opened earlier in this very batch.
     let mut years: Vec<i32> = fresh.iter().map(|i| opened_at(i, now).year()).collect();
@@ -498,7 +671,7 @@ async fn plan<'a, T: CaseTx>(
     let mut batch_refs: HashMap<String, usize> = HashMap::new();
     let mut messages = Vec::with_capacity(fresh.len());
 
-    for (position, incoming) in fresh.iter().enumerate() {
+    for ((position, incoming), (sender, confirmed)) in fresh.iter().enumerate().zip(senders) {
         let mut existing_slot = |case: &CaseRow| {
             let index = *existing_index.entry(case.id).or_insert_with(|| {
                 existing.push(ExistingCase {
@@ -558,6 +731,7 @@ async fn plan<'a, T: CaseTx>(
                     reference,
                     opened_at,
                     incoming,
+                    opener: messages.len(),
                     joined: 0,
                 });
                 Slot::Opened(opened.len() - 1)
@@ -568,11 +742,36 @@ async fn plan<'a, T: CaseTx>(
                 .entry(T::stored_text(id).into_owned())
                 .or_insert((position, slot));
         }
+        let mut case_signals = Vec::new();
+        if first_contact_applies(&sender) && known.insert(sender.address.clone()) {
+            case_signals.push(first_contact(&sender));
+        }
+        let opener = match slot {
+            Slot::Existing(i) => existing[i]
+                .row
+                .sender_address
+                .clone()
+                .map(|a| (a, existing[i].row.verdict.clone())),
+            Slot::Opened(i) if nth_on_case > 1 => {
+                let first: &PlannedMessage<'_> = &messages[opened[i].opener];
+                Some((
+                    first.sender.address.clone(),
+                    first.sender.verdict.as_str().to_string(),
+                ))
+            }
+            Slot::Opened(_) => None,
+        };
+        if let Some((address, verdict)) = opener {
+            case_signals.extend(thread_sender_changed(&sender, &address, &verdict));
+        }
         messages.push(PlannedMessage {
             incoming,
             slot,
             received_at: received_at(incoming, now),
             nth_on_case,
+            sender,
+            confirmed,
+            case_signals,
         });
     }
 
@@ -592,29 +791,299 @@ async fn plan<'a, T: CaseTx>(
     })
 }
 
-/// Write a batch's plan: counters, cases, messages, targets, events.
+/// Codes of the signals about cases (in `case.signals` of the routed message).
+pub mod case_signal_codes {
+    /// The sender's address never wrote for this agency before.
+    pub const FIRST_CONTACT: &str = "first_contact";
+    /// A reply joined the case from another domain than the one that opened it, and is
+    /// less trustworthy than the case.
+    pub const THREAD_SENDER_CHANGED: &str = "thread_sender_changed";
+    /// The case names a target that a suspected or confirmed impersonation named too.
+    pub const RELATED_TO_IMPERSONATION: &str = "related_to_impersonation";
+}
+
+/// The routing key of an event about a case, from the assessment it is routed with.
+pub fn route(_options: &CaseOptions, assessment: &Assessment, _case_signals: &[Signal]) -> String {
+    routing_key(assessment.sender.verdict, assessment.request.kind)
+}
+
+/// Each message's sender with the security team's decisions applied, and whether the
+/// governing decision confirms an impersonation.
+async fn effective_senders<T: CaseTx>(
+    tx: &mut T,
+    fresh: &[&Incoming],
+) -> Result<Vec<(SenderAssessment, bool)>, StoreError> {
+    let senders: Vec<&SenderAssessment> = fresh.iter().map(|i| &i.assessment.sender).collect();
+    let decisions = decisions_for(tx, &senders).await?;
+    Ok(senders
+        .into_iter()
+        .map(|s| effective_sender(s, &decisions))
+        .collect())
+}
+
+pub(crate) async fn decisions_for<T: CaseTx>(
+    tx: &mut T,
+    senders: &[&SenderAssessment],
+) -> Result<HashMap<String, SenderDecision>, StoreError> {
+    let mut subjects: Vec<String> = senders
+        .iter()
+        .flat_map(|s| feedback::subjects_of(s))
+        .collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    if subjects.is_empty() {
+        return Ok(HashMap::new());
+    }
+    tx.sender_decisions(&subjects).await
+}
+
+pub(crate) fn effective_sender(
+    sender: &SenderAssessment,
+    decisions: &HashMap<String, SenderDecision>,
+) -> (SenderAssessment, bool) {
+    let decision = feedback::governing(sender, |s| decisions.get(s));
+    (
+        feedback::apply(sender, decision),
+        decision.is_some_and(|d| d.decision == Decision::Impersonation),
+    )
+}
+
+fn first_contact_applies(sender: &SenderAssessment) -> bool {
+    sender.agency.is_some()
+        && sender.verdict != Verdict::Impersonation
+        && sender.address.contains('@')
+}
+
+fn first_contact(sender: &SenderAssessment) -> Signal {
+    let agency = sender
+        .agency
+        .as_ref()
+        .map(|a| a.name.as_str())
+        .unwrap_or("this agency");
+    Signal::new(
+        case_signal_codes::FIRST_CONTACT,
+        Severity::Medium,
+        format!(
+            "{} has not written for {agency} before: confirm the requester through a known \
+             channel before disclosing data",
+            sender.address
+        ),
+    )
+}
+
+fn domain_of(address: &str) -> &str {
+    address.rsplit_once('@').map(|(_, d)| d).unwrap_or("")
+}
+
+/// A reply from another domain than the case's opener is flagged when it is less
+/// trustworthy than the case: a thread is easy to join (a lookalike domain quoting a
+/// genuine request), so it must never lend its trust.
+fn thread_sender_changed(
+    sender: &SenderAssessment,
+    opener_address: &str,
+    opener_verdict: &str,
+) -> Option<Signal> {
+    if domain_of(&sender.address) == domain_of(opener_address) {
+        return None;
+    }
+    let severity = if sender.verdict == Verdict::Impersonation {
+        Severity::High
+    } else if opener_verdict == Verdict::Verified.as_str() && sender.verdict != Verdict::Verified {
+        Severity::Medium
+    } else {
+        return None;
+    };
+    Some(Signal::new(
+        case_signal_codes::THREAD_SENDER_CHANGED,
+        severity,
+        format!(
+            "this reply comes from {} ({}), but the case was opened by {opener_address} \
+             ({opener_verdict}); the thread alone does not make it trustworthy",
+            if sender.address.is_empty() {
+                "no address"
+            } else {
+                sender.address.as_str()
+            },
+            sender.verdict.as_str()
+        ),
+    ))
+}
+
+/// A case holding a target, as the linking of one batch sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum CaseKey {
+    Stored(i64),
+    Opened(usize),
+}
+
+#[derive(Debug, Clone)]
+struct Holder {
+    key: CaseKey,
+    reference: String,
+    suspected: bool,
+    confirmed: bool,
+}
+
+fn related_to_impersonation(holders: &[(&Holder, &str, &str)]) -> Option<Signal> {
+    let confirmed: Vec<String> = holders
+        .iter()
+        .filter(|(h, _, _)| h.confirmed)
+        .map(|(h, kind, value)| format!("{} ({kind} {value})", h.reference))
+        .collect();
+    let suspected: Vec<String> = holders
+        .iter()
+        .filter(|(h, _, _)| h.suspected && !h.confirmed)
+        .map(|(h, kind, value)| format!("{} ({kind} {value})", h.reference))
+        .collect();
+    let (severity, detail) = if !confirmed.is_empty() {
+        (
+            Severity::High,
+            format!(
+                "shares targets with cases confirmed as impersonation: {}",
+                confirmed.join(", ")
+            ),
+        )
+    } else if !suspected.is_empty() {
+        (
+            Severity::Medium,
+            format!(
+                "shares targets with suspected impersonation: {}",
+                suspected.join(", ")
+            ),
+        )
+    } else {
+        return None;
+    };
+    Some(Signal::new(
+        case_signal_codes::RELATED_TO_IMPERSONATION,
+        severity,
+        detail,
+    ))
+}
+
+fn case_key(slot: Slot, existing: &[ExistingCase]) -> CaseKey {
+    match slot {
+        Slot::Existing(i) => CaseKey::Stored(existing[i].row.id),
+        Slot::Opened(i) => CaseKey::Opened(i),
+    }
+}
+
+/// The effective assessment of a planned message: the classifier's, with the sender as
+/// the security team's decisions make it.
+fn effective_assessment(m: &PlannedMessage<'_>) -> Assessment {
+    Assessment {
+        sender: m.sender.clone(),
+        ..m.incoming.assessment.clone()
+    }
+}
+
+/// Write a batch's plan: counters, cases, messages, targets, links, events.
 async fn write<T: CaseTx>(
     tx: &mut T,
-    plan: Plan<'_>,
+    mut plan: Plan<'_>,
+    options: &CaseOptions,
     now: DateTime<Utc>,
     outcome: &mut BatchOutcome,
 ) -> Result<(), StoreError> {
     if !plan.used.is_empty() {
         tx.advance_sequences(&plan.used).await?;
     }
+
+    // Stored cases naming the batch's targets, then the batch's own cases in order: each
+    // message is related to every other case that named one of its targets before it.
+    let mut pairs: Vec<(String, String)> = plan
+        .messages
+        .iter()
+        .flat_map(|m| m.incoming.assessment.targets.iter())
+        .map(|t| (t.kind.clone(), t.value.clone()))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut holders: HashMap<(String, String), Vec<Holder>> = HashMap::new();
+    if !pairs.is_empty() {
+        for row in tx.cases_by_targets(&pairs).await? {
+            holders
+                .entry((row.kind.clone(), row.value.clone()))
+                .or_default()
+                .push(Holder {
+                    key: CaseKey::Stored(row.case_id),
+                    reference: row.reference,
+                    suspected: row.verdict == Verdict::Impersonation.as_str(),
+                    confirmed: row.impersonation_confirmed,
+                });
+        }
+    }
+    let mut assessments = Vec::with_capacity(plan.messages.len());
+    // (this message's case, the related case, message index, target index)
+    let mut links: Vec<(CaseKey, CaseKey, usize, usize)> = Vec::new();
+    for (index, m) in plan.messages.iter_mut().enumerate() {
+        let own = case_key(m.slot, &plan.existing);
+        let mut shared = Vec::new();
+        for (t, target) in m.incoming.assessment.targets.iter().enumerate() {
+            let key = (target.kind.clone(), target.value.clone());
+            let list = holders.entry(key).or_default();
+            for h in list.iter().filter(|h| h.key != own) {
+                shared.push((h.clone(), t));
+            }
+            if !list.iter().any(|h| h.key == own) {
+                list.push(Holder {
+                    key: own,
+                    reference: match m.slot {
+                        Slot::Existing(i) => plan.existing[i].row.reference.clone(),
+                        Slot::Opened(i) => plan.opened[i].reference.clone(),
+                    },
+                    suspected: m.sender.verdict == Verdict::Impersonation,
+                    confirmed: m.confirmed,
+                });
+            }
+        }
+        let described: Vec<(&Holder, &str, &str)> = shared
+            .iter()
+            .map(|(h, t)| {
+                let target = &m.incoming.assessment.targets[*t];
+                (h, target.kind.as_str(), target.value.as_str())
+            })
+            .collect();
+        if let Some(signal) = related_to_impersonation(&described) {
+            m.case_signals.push(signal);
+        }
+        links.extend(shared.iter().map(|(h, t)| (own, h.key, index, *t)));
+        let assessment = effective_assessment(m);
+        let key = route(options, &assessment, &m.case_signals);
+        assessments.push((assessment, key));
+    }
+
+    let opened_dates: Vec<CaseDates> = plan
+        .opened
+        .iter()
+        .map(|c| {
+            let request = &c.incoming.assessment.request;
+            let received = plan.messages[c.opener].received_at;
+            options.due.dates(request.kind, request.deadline, received)
+        })
+        .collect();
     let opened_ids = if plan.opened.is_empty() {
         Vec::new()
     } else {
         let cases: Vec<NewCase<'_>> = plan
             .opened
             .iter()
-            .map(|c| NewCase {
-                reference: &c.reference,
-                opened_at: c.opened_at,
-                // A case joined within its own batch was updated by the batch.
-                updated_at: if c.joined > 0 { now } else { c.opened_at },
-                message_count: 1 + c.joined,
-                incoming: c.incoming,
+            .zip(&opened_dates)
+            .map(|(c, dates)| {
+                let first = &plan.messages[c.opener];
+                NewCase {
+                    reference: &c.reference,
+                    opened_at: c.opened_at,
+                    // A case joined within its own batch was updated by the batch.
+                    updated_at: if c.joined > 0 { now } else { c.opened_at },
+                    message_count: 1 + c.joined,
+                    incoming: c.incoming,
+                    verdict: first.sender.verdict,
+                    sender_address: &first.sender.address,
+                    dates: *dates,
+                    routing_key: &assessments[c.opener].1,
+                    impersonation_confirmed: first.confirmed,
+                }
             })
             .collect();
         tx.insert_cases(&cases).await?
@@ -632,107 +1101,348 @@ async fn write<T: CaseTx>(
         let touches: Vec<(i64, i64)> = plan.existing.iter().map(|c| (c.row.id, c.joined)).collect();
         tx.touch_cases(&touches, now).await?
     };
+    let case_id = |key: CaseKey| match key {
+        CaseKey::Stored(id) => id,
+        CaseKey::Opened(i) => opened_ids[i],
+    };
 
-    let mut messages = Vec::with_capacity(plan.messages.len());
-    let mut targets = Vec::new();
-    let mut events = Vec::with_capacity(plan.messages.len());
+    // A follow-up that states a deadline moves the case's due date.
+    let mut due_updates: HashMap<i64, CaseDates> = HashMap::new();
+    for m in &plan.messages {
+        if let (Slot::Existing(i), Some(deadline)) =
+            (m.slot, m.incoming.assessment.request.deadline)
+        {
+            let case = &mut plan.existing[i].row;
+            let kind = m.incoming.assessment.request.kind;
+            let dates = options.due.dates(kind, Some(deadline), m.received_at);
+            case.due_at = Some(dates.due_at);
+            due_updates.insert(case.id, dates);
+        }
+    }
+    if !due_updates.is_empty() {
+        let mut updates: Vec<(i64, CaseDates)> = due_updates.into_iter().collect();
+        updates.sort_by_key(|(id, _)| *id);
+        tx.update_due_dates(&updates).await?;
+    }
+
+    // The rows of the cases as the events describe them.
+    let mut rows: Vec<CaseRow> = Vec::with_capacity(plan.messages.len());
+    for m in &plan.messages {
+        rows.push(match m.slot {
+            Slot::Existing(i) => plan.existing[i].row.clone(),
+            Slot::Opened(i) => {
+                let c = &plan.opened[i];
+                let first = &plan.messages[c.opener];
+                let dates = &opened_dates[i];
+                CaseRow {
+                    id: opened_ids[i],
+                    reference: c.reference.clone(),
+                    opened_at: c.opened_at,
+                    status: "open".to_string(),
+                    message_count: 1 + c.joined,
+                    verdict: first.sender.verdict.as_str().to_string(),
+                    sender_address: Some(first.sender.address.clone()),
+                    due_at: Some(dates.due_at),
+                    expires_at: dates.expires_at,
+                    imported: c.incoming.imported,
+                    impersonation_confirmed: first.confirmed,
+                    routing_key: Some(assessments[c.opener].1.clone()),
+                }
+            }
+        });
+    }
+
     let mailboxes: Vec<String> = plan
         .messages
         .iter()
         .map(|m| m.incoming.origin.mailbox_label())
         .collect();
-    for (m, mailbox) in plan.messages.iter().zip(&mailboxes) {
-        let (case_id, case, message_count, event_name) = match m.slot {
+    let mut messages = Vec::with_capacity(plan.messages.len());
+    let mut targets = Vec::new();
+    let mut senders = Vec::new();
+    for ((m, mailbox), row) in plan.messages.iter().zip(&mailboxes).zip(&rows) {
+        let incoming = m.incoming;
+        messages.push(NewMessage {
+            case_id: row.id,
+            received_at: m.received_at,
+            mailbox,
+            message_json: serde_json::to_string(&incoming.message)?,
+            assessment_json: serde_json::to_string(&incoming.assessment)?,
+            case_signals_json: serde_json::to_string(&m.case_signals)?,
+            verdict: m.sender.verdict,
+            incoming,
+        });
+        targets.extend(incoming.assessment.targets.iter().map(|t| NewTarget {
+            case_id: row.id,
+            kind: &t.kind,
+            value: &t.value,
+        }));
+        if first_contact_applies(&m.sender)
+            && let Some(agency) = &m.sender.agency
+        {
+            senders.push(NewKnownSender {
+                address: &m.sender.address,
+                agency: &agency.name,
+                first_seen_at: m.received_at,
+                first_case_id: row.id,
+            });
+        }
+    }
+    tx.insert_messages(&messages).await?;
+    if !targets.is_empty() {
+        tx.insert_targets(&targets).await?;
+    }
+    if !senders.is_empty() {
+        tx.insert_known_senders(&senders).await?;
+    }
+
+    // Links both ways; a stored case that gains a link hears of it.
+    let mut link_rows: Vec<NewLink<'_>> = Vec::new();
+    for (own, other, message, target) in &links {
+        let target = &plan.messages[*message].incoming.assessment.targets[*target];
+        let (a, b) = (case_id(*own), case_id(*other));
+        for (case_id, related_case_id) in [(a, b), (b, a)] {
+            link_rows.push(NewLink {
+                case_id,
+                related_case_id,
+                kind: &target.kind,
+                value: &target.value,
+            });
+        }
+    }
+    let batch_cases: HashSet<i64> = rows.iter().map(|r| r.id).collect();
+    let mut notified: Vec<i64> = Vec::new();
+    if !link_rows.is_empty() {
+        for (case, _) in tx.insert_links(&link_rows, now).await? {
+            if !batch_cases.contains(&case) && !notified.contains(&case) {
+                notified.push(case);
+            }
+        }
+        outcome.links += link_rows.len() / 2;
+    }
+    let mut wanted: Vec<i64> = batch_cases
+        .iter()
+        .copied()
+        .chain(notified.iter().copied())
+        .collect();
+    wanted.sort_unstable();
+    let related = related_by_case(tx, &wanted).await?;
+
+    let mut events = Vec::with_capacity(plan.messages.len() + notified.len());
+    for (((m, mailbox), row), (assessment, key)) in plan
+        .messages
+        .iter()
+        .zip(&mailboxes)
+        .zip(&rows)
+        .zip(assessments)
+    {
+        let (message_count, name) = match m.slot {
             Slot::Existing(i) => {
                 let c = &plan.existing[i];
                 // The count after the whole batch, less the batch's later messages.
                 let total = counts.get(&c.row.id).copied().ok_or_else(|| {
                     StoreError::Unexpected(format!("case {} was not updated", c.row.id))
                 })?;
-                let count = total - c.joined + m.nth_on_case;
                 outcome.cases_updated += 1;
-                (c.row.id, c.row.clone(), count, "case.updated")
+                (total - c.joined + m.nth_on_case, event_names::UPDATED)
             }
-            Slot::Opened(i) => {
-                let c = &plan.opened[i];
-                let row = CaseRow {
-                    id: opened_ids[i],
-                    reference: c.reference.clone(),
-                    opened_at: c.opened_at,
-                    status: "open".to_string(),
-                };
-                if m.nth_on_case == 1 {
-                    outcome.cases_opened += 1;
-                    (row.id, row, 1, "case.opened")
-                } else {
-                    outcome.cases_updated += 1;
-                    (row.id, row, m.nth_on_case, "case.updated")
-                }
+            Slot::Opened(_) if m.nth_on_case == 1 => {
+                outcome.cases_opened += 1;
+                (1, event_names::OPENED)
+            }
+            Slot::Opened(_) => {
+                outcome.cases_updated += 1;
+                (m.nth_on_case, event_names::UPDATED)
             }
         };
-        let incoming = m.incoming;
-        messages.push(NewMessage {
-            case_id,
-            received_at: m.received_at,
-            mailbox,
-            message_json: serde_json::to_string(&incoming.message)?,
-            assessment_json: serde_json::to_string(&incoming.assessment)?,
-            incoming,
-        });
-        targets.extend(incoming.assessment.targets.iter().map(|t| NewTarget {
-            case_id,
-            kind: &t.kind,
-            value: &t.value,
-        }));
-        let event = case_event(
-            incoming,
-            &case,
-            message_count,
-            event_name,
-            m.received_at,
-            mailbox,
-            now,
-        );
-        events.push(NewOutbox {
-            event_id: event.event_id,
-            case_id,
-            routing_key: event.routing_key.clone(),
-            payload: serde_json::to_string(&event)?,
-        });
+        let mut row = row.clone();
+        row.message_count = message_count;
+        events.push(outbox_row(
+            row.id,
+            &build_event(EventParts {
+                name,
+                case: &row,
+                message: &m.incoming.message,
+                assessment,
+                received_at: m.received_at,
+                mailbox,
+                case_signals: m.case_signals.clone(),
+                related: related.get(&row.id).cloned().unwrap_or_default(),
+                routing_key: key,
+                now,
+            }),
+        )?);
         outcome.stored += 1;
     }
-    tx.insert_messages(&messages).await?;
-    if !targets.is_empty() {
-        tx.insert_targets(&targets).await?;
+    if !notified.is_empty() {
+        let documents = tx.case_documents(&notified).await?;
+        events.extend(
+            document_events(tx, &documents, event_names::LINKED, options, &related, now).await?,
+        );
     }
     tx.insert_outbox(&events).await?;
     Ok(())
 }
 
-fn case_event(
-    incoming: &Incoming,
-    case: &CaseRow,
-    message_count: i64,
-    event_name: &str,
-    received_at: DateTime<Utc>,
-    mailbox: &str,
+/// One link to store: `case_id` shares (`kind`, `value`) with `related_case_id`.
+pub struct NewLink<'a> {
+    pub case_id: i64,
+    pub related_case_id: i64,
+    pub kind: &'a str,
+    pub value: &'a str,
+}
+
+/// The related cases of each of `case_ids`, grouped by related case.
+pub(crate) async fn related_by_case<T: CaseTx>(
+    tx: &mut T,
+    case_ids: &[i64],
+) -> Result<HashMap<i64, Vec<RelatedCase>>, StoreError> {
+    let mut grouped: HashMap<i64, Vec<RelatedCase>> = HashMap::new();
+    if case_ids.is_empty() {
+        return Ok(grouped);
+    }
+    for (case_id, row) in tx.related_cases(case_ids).await? {
+        let list = grouped.entry(case_id).or_default();
+        let target = SharedTarget {
+            kind: row.kind,
+            value: row.value,
+        };
+        match list.iter_mut().find(|r| r.reference == row.reference) {
+            Some(related) => related.shared_targets.push(target),
+            None => list.push(RelatedCase {
+                reference: row.reference,
+                verdict: parse_verdict(&row.verdict),
+                impersonation_confirmed: row.impersonation_confirmed,
+                shared_targets: vec![target],
+            }),
+        }
+    }
+    for list in grouped.values_mut() {
+        list.sort_by(|a, b| a.reference.cmp(&b.reference));
+        for related in list.iter_mut() {
+            related.shared_targets.sort();
+            related.shared_targets.dedup();
+        }
+    }
+    Ok(grouped)
+}
+
+pub(crate) fn parse_verdict(text: &str) -> Verdict {
+    match text {
+        "verified" => Verdict::Verified,
+        "impersonation" => Verdict::Impersonation,
+        _ => Verdict::Unverified,
+    }
+}
+
+/// Events about stored cases (linked, due, re-assessed), each describing the case with
+/// its latest message and the security team's current decisions.
+pub(crate) async fn document_events<T: CaseTx>(
+    tx: &mut T,
+    documents: &[CaseDocument],
+    name: &str,
+    options: &CaseOptions,
+    related: &HashMap<i64, Vec<RelatedCase>>,
     now: DateTime<Utc>,
-) -> CaseEvent {
-    let message = &incoming.message;
-    let assessment = &incoming.assessment;
-    let key = routing_key(assessment.sender.verdict, assessment.request.kind);
+) -> Result<Vec<NewOutbox>, StoreError> {
+    let mut events = Vec::with_capacity(documents.len());
+    for (document, message, assessment, case_signals) in reassessed_documents(tx, documents).await?
+    {
+        let key = document
+            .case
+            .routing_key
+            .clone()
+            .unwrap_or_else(|| route(options, &assessment, &case_signals));
+        events.push(outbox_row(
+            document.case.id,
+            &build_event(EventParts {
+                name,
+                case: &document.case,
+                message: &message,
+                assessment,
+                received_at: document.received_at,
+                mailbox: &document.mailbox,
+                case_signals,
+                related: related.get(&document.case.id).cloned().unwrap_or_default(),
+                routing_key: key,
+                now,
+            }),
+        )?);
+    }
+    Ok(events)
+}
+
+/// Stored documents parsed, their senders re-assessed with the current decisions.
+pub(crate) async fn reassessed_documents<'d, T: CaseTx>(
+    tx: &mut T,
+    documents: &'d [CaseDocument],
+) -> Result<Vec<(&'d CaseDocument, Message, Assessment, Vec<Signal>)>, StoreError> {
+    let mut parsed = Vec::with_capacity(documents.len());
+    for document in documents {
+        let message: Message = serde_json::from_str(&document.message_json)?;
+        let assessment: Assessment = serde_json::from_str(&document.assessment_json)?;
+        let case_signals: Vec<Signal> = serde_json::from_str(&document.case_signals_json)?;
+        parsed.push((document, message, assessment, case_signals));
+    }
+    let senders: Vec<&SenderAssessment> = parsed.iter().map(|(_, _, a, _)| &a.sender).collect();
+    let decisions = decisions_for(tx, &senders).await?;
+    for (_, _, assessment, _) in parsed.iter_mut() {
+        assessment.sender = effective_sender(&assessment.sender, &decisions).0;
+    }
+    Ok(parsed)
+}
+
+fn outbox_row(case_id: i64, event: &CaseEvent) -> Result<NewOutbox, StoreError> {
+    Ok(NewOutbox {
+        event_id: event.event_id,
+        case_id,
+        routing_key: event.routing_key.clone(),
+        payload: serde_json::to_string(event)?,
+    })
+}
+
+struct EventParts<'a> {
+    name: &'a str,
+    case: &'a CaseRow,
+    message: &'a Message,
+    assessment: Assessment,
+    received_at: DateTime<Utc>,
+    mailbox: &'a str,
+    case_signals: Vec<Signal>,
+    related: Vec<RelatedCase>,
+    routing_key: String,
+    now: DateTime<Utc>,
+}
+
+fn build_event(parts: EventParts<'_>) -> CaseEvent {
+    let EventParts {
+        name,
+        case,
+        message,
+        assessment,
+        received_at,
+        mailbox,
+        case_signals,
+        related,
+        routing_key,
+        now,
+    } = parts;
     CaseEvent {
         schema: SCHEMA_VERSION.to_string(),
         event_id: uuid::Uuid::now_v7(),
-        event: event_name.to_string(),
+        event: name.to_string(),
         occurred_at: now,
-        routing_key: key,
+        routing_key,
         case: CaseSummary {
             reference: case.reference.clone(),
             opened_at: case.opened_at,
             status: case.status.clone(),
-            message_count,
-            imported: incoming.imported,
+            message_count: case.message_count,
+            imported: case.imported,
+            due_at: case.due_at,
+            expires_at: case.expires_at,
+            impersonation_confirmed: case.impersonation_confirmed,
+            signals: case_signals,
         },
         message: MessageSummary {
             message_id: message.message_id.clone(),
@@ -744,10 +1454,11 @@ fn case_event(
             parsed: message.parsed,
             problems: message.problems.iter().map(ToString::to_string).collect(),
         },
-        sender: assessment.sender.clone(),
-        request: assessment.request.clone(),
-        targets: assessment.targets.clone(),
-        attachments: assessment.attachments.clone(),
+        sender: assessment.sender,
+        request: assessment.request,
+        targets: assessment.targets,
+        attachments: assessment.attachments,
+        related_cases: related,
     }
 }
 

@@ -9,7 +9,10 @@
 //! - [`relay`]: the outbox relay, which marks an event sent only once the sink confirmed it.
 
 pub mod case;
+pub mod due;
 pub mod event;
+pub mod feedback;
+pub mod notices;
 pub mod relay;
 pub mod sink;
 pub mod store;

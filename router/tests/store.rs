@@ -802,3 +802,415 @@ async fn mailbox_states_join_lease_status_and_cursor<S: Store>(store: S) {
     assert_eq!(quiet.last_fetch_at, None);
     assert_eq!(quiet.last_error.as_deref(), Some("login refused"));
 }
+
+/// A request from `from` naming `body` (targets, deadline), received at `at`.
+fn request(from: &str, id: &str, subject: &str, body: &str, at: chrono::DateTime<Utc>) -> Incoming {
+    let raw = format!(
+        "From: {from}\nTo: lea@exchange.example\nMessage-ID: <{id}>\nSubject: {subject}\n\n{body}\n"
+    );
+    let mut i = incoming(&raw, imap(0));
+    i.origin = Origin::Archive {
+        archive: "test".into(),
+        item: id.into(),
+    };
+    i.received_at = Some(at);
+    i
+}
+
+fn events_named<'e>(events: &'e [CaseEvent], name: &str) -> Vec<&'e CaseEvent> {
+    events.iter().filter(|e| e.event == name).collect()
+}
+
+fn signal_codes(event: &CaseEvent) -> Vec<&str> {
+    event.case.signals.iter().map(|s| s.code.as_str()).collect()
+}
+
+const WALLET: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+
+both!(two_agencies_naming_one_wallet_are_linked_both_ways);
+async fn two_agencies_naming_one_wallet_are_linked_both_ways<S: Store>(store: S) {
+    let opts = CaseOptions::default();
+    let now = Utc::now();
+    let fbi = request(
+        "Agent <agent@fbi.gov>",
+        "a@fbi.gov",
+        "Subpoena",
+        &format!("Please produce all records for the wallet {WALLET}."),
+        now,
+    );
+    store.commit_batch(&[fbi], &opts).await.unwrap();
+    // The same address written in lower case, from another agency and country.
+    let bka = request(
+        "Ermittler <ermittler@bka.bund.de>",
+        "b@bka.bund.de",
+        "Auskunftsersuchen",
+        &format!(
+            "Wir bitten um Auskunft zur Adresse {}.",
+            WALLET.to_ascii_lowercase()
+        ),
+        now,
+    );
+    let outcome = store.commit_batch(&[bka], &opts).await.unwrap();
+    assert_eq!(outcome.links, 1);
+
+    let events = pending_events(&store).await;
+    let opened = events_named(&events, "case.opened");
+    assert_eq!(opened.len(), 2);
+    let (first, second) = (opened[0], opened[1]);
+    assert!(first.targets.iter().any(|t| t.value == WALLET));
+    assert!(
+        second.targets.iter().any(|t| t.value == WALLET),
+        "{:?}",
+        second.targets
+    );
+    assert!(first.related_cases.is_empty());
+    assert_eq!(second.related_cases.len(), 1);
+    let related = &second.related_cases[0];
+    assert_eq!(related.reference, first.case.reference);
+    assert_eq!(related.shared_targets.len(), 1);
+    assert_eq!(related.shared_targets[0].value, WALLET);
+    // The earlier case hears of the link, routed where it was.
+    let linked = events_named(&events, "case.linked");
+    assert_eq!(linked.len(), 1);
+    assert_eq!(linked[0].case.reference, first.case.reference);
+    assert_eq!(linked[0].routing_key, first.routing_key);
+    assert_eq!(linked[0].related_cases[0].reference, second.case.reference);
+
+    // A third case naming it again links to both; the earlier two are told.
+    let third = request(
+        "Agent <other@fbi.gov>",
+        "c@fbi.gov",
+        "Preservation",
+        &format!("Preserve records of {WALLET}."),
+        now,
+    );
+    store.commit_batch(&[third], &opts).await.unwrap();
+    let events = pending_events(&store).await;
+    let opened = events_named(&events, "case.opened");
+    assert_eq!(opened[2].related_cases.len(), 2);
+    assert_eq!(events_named(&events, "case.linked").len(), 3);
+}
+
+both!(a_target_shared_with_an_impersonation_is_flagged);
+async fn a_target_shared_with_an_impersonation_is_flagged<S: Store>(store: S) {
+    let opts = CaseOptions::default();
+    let now = Utc::now();
+    let fake = request(
+        "FBI <agent@fbi-gov.com>",
+        "fake@fbi-gov.com",
+        "Emergency freeze",
+        &format!("Freeze the wallet {WALLET} immediately."),
+        now,
+    );
+    store.commit_batch(&[fake], &opts).await.unwrap();
+    let genuine = request(
+        "Agent <agent@fbi.gov>",
+        "real@fbi.gov",
+        "Subpoena",
+        &format!("Produce the records of {WALLET}."),
+        now,
+    );
+    store.commit_batch(&[genuine], &opts).await.unwrap();
+    let events = pending_events(&store).await;
+    let opened = events_named(&events, "case.opened");
+    assert_eq!(
+        opened[0].sender.verdict,
+        lea_classifier::Verdict::Impersonation
+    );
+    let signal = opened[1]
+        .case
+        .signals
+        .iter()
+        .find(|s| s.code == "related_to_impersonation")
+        .expect("the later case says it shares a target with an impersonation");
+    assert_eq!(signal.severity, lea_classifier::Severity::Medium);
+    assert!(signal.detail.contains(&opened[0].case.reference));
+
+    // Once the security team confirms the fake, a new case naming the wallet says so.
+    let decision = lea_router::feedback::SenderDecision {
+        subject: "fbi-gov.com".into(),
+        decision: lea_router::feedback::Decision::Impersonation,
+        note: Some("call-back to the FBI: not theirs".into()),
+        decided_by: Some("security".into()),
+        decided_at: now,
+    };
+    let outcome = store.decide_sender(&decision, &opts, now).await.unwrap();
+    assert_eq!(outcome.republished, vec![opened[0].case.reference.clone()]);
+    let later = request(
+        "Ermittler <ermittler@bka.bund.de>",
+        "later@bka.bund.de",
+        "Auskunft",
+        &format!("Auskunft zu {WALLET}."),
+        now,
+    );
+    store.commit_batch(&[later], &opts).await.unwrap();
+    let events = pending_events(&store).await;
+    let last = events_named(&events, "case.opened").pop().unwrap().clone();
+    let signal = last
+        .case
+        .signals
+        .iter()
+        .find(|s| s.code == "related_to_impersonation")
+        .unwrap();
+    assert_eq!(signal.severity, lea_classifier::Severity::High);
+    let confirmed = last
+        .related_cases
+        .iter()
+        .find(|r| r.reference == opened[0].case.reference)
+        .unwrap();
+    assert!(confirmed.impersonation_confirmed);
+}
+
+both!(due_dates_follow_the_request_and_notices_go_out_once);
+async fn due_dates_follow_the_request_and_notices_go_out_once<S: Store>(store: S) {
+    let opts = CaseOptions::default();
+    let now = Utc::now();
+    let day = chrono::Duration::days(1);
+    let subpoena = request(
+        "Agent <agent@fbi.gov>",
+        "s@fbi.gov",
+        "Grand jury subpoena",
+        "You are commanded to produce the records.",
+        now,
+    );
+    let emergency = request(
+        "Agent <agent@fbi.gov>",
+        "e@fbi.gov",
+        "Emergency disclosure request",
+        "This is an emergency disclosure request: a life is at risk.",
+        now,
+    );
+    let preservation = request(
+        "Agent <agent@fbi.gov>",
+        "p@fbi.gov",
+        "Preservation request",
+        "Please preserve all records pursuant to 18 U.S.C. 2703(f).",
+        now,
+    );
+    let mut imported = request(
+        "Agent <agent@fbi.gov>",
+        "old@fbi.gov",
+        "Subpoena",
+        "You are commanded to produce the records.",
+        now - day * 400,
+    );
+    imported.imported = true;
+    store
+        .commit_batch(&[subpoena, emergency, preservation, imported], &opts)
+        .await
+        .unwrap();
+    let events = pending_events(&store).await;
+    let by_id = |id: &str| {
+        events
+            .iter()
+            .find(|e| e.message.message_id.as_deref() == Some(id))
+            .unwrap()
+            .clone()
+    };
+    let (s, e, p) = (by_id("s@fbi.gov"), by_id("e@fbi.gov"), by_id("p@fbi.gov"));
+    assert_eq!(s.request.kind, lea_classifier::RequestKind::Subpoena);
+    assert_eq!(s.case.due_at, Some(now + day * 30));
+    assert_eq!(
+        e.request.kind,
+        lea_classifier::RequestKind::EmergencyDisclosure
+    );
+    assert_eq!(e.case.due_at, Some(now + chrono::Duration::hours(24)));
+    assert_eq!(
+        p.request.kind,
+        lea_classifier::RequestKind::PreservationRequest
+    );
+    assert_eq!(p.case.expires_at, Some(now + day * 90));
+    assert!(s.case.expires_at.is_none());
+
+    // The listing: all four are open; only the live ones are notified.
+    let due = store.cases_due(now + day * 31).await.unwrap();
+    assert_eq!(due.len(), 4);
+    assert_eq!(due[0].reference, by_id("old@fbi.gov").case.reference);
+    let in_two_days = store.cases_due(now + day * 2).await.unwrap();
+    assert_eq!(in_two_days.len(), 2, "the imported case and the emergency");
+
+    let n = store.queue_due_notices(&opts, now).await.unwrap();
+    assert_eq!((n.due_soon, n.overdue), (0, 0));
+    // 20 hours on, the emergency (24 h, warned in its last quarter) is due soon.
+    let n = store
+        .queue_due_notices(&opts, now + chrono::Duration::hours(20))
+        .await
+        .unwrap();
+    assert_eq!((n.due_soon, n.overdue), (1, 0));
+    let n = store
+        .queue_due_notices(&opts, now + chrono::Duration::hours(21))
+        .await
+        .unwrap();
+    assert_eq!((n.due_soon, n.overdue), (0, 0), "each notice goes out once");
+    // 31 days on: the emergency and the subpoena are overdue, the preservation (30 days
+    // to answer too) as well; none is told "due soon" after being overdue.
+    let n = store
+        .queue_due_notices(&opts, now + day * 31)
+        .await
+        .unwrap();
+    assert_eq!((n.due_soon, n.overdue), (0, 3));
+    let events = pending_events(&store).await;
+    let overdue = events_named(&events, "case.overdue");
+    assert_eq!(overdue.len(), 3);
+    assert!(overdue.iter().all(|e| !e.case.imported));
+    let soon = events_named(&events, "case.due_soon");
+    assert_eq!(soon.len(), 1);
+    assert_eq!(soon[0].case.reference, e.case.reference);
+    assert_eq!(soon[0].routing_key, e.routing_key);
+}
+
+both!(a_follow_up_with_a_deadline_moves_the_due_date);
+async fn a_follow_up_with_a_deadline_moves_the_due_date<S: Store>(store: S) {
+    let opts = CaseOptions::default();
+    let now = Utc::now();
+    let first = request(
+        "Agent <agent@fbi.gov>",
+        "d1@fbi.gov",
+        "Subpoena",
+        "You are commanded to produce the records.",
+        now,
+    );
+    store.commit_batch(&[first], &opts).await.unwrap();
+    let deadline = (now + chrono::Duration::days(10)).date_naive();
+    let raw = format!(
+        "From: Agent <agent@fbi.gov>\nTo: lea@exchange.example\nMessage-ID: <d2@fbi.gov>\nIn-Reply-To: <d1@fbi.gov>\nSubject: Re: Subpoena\n\nPlease respond no later than {}.\n",
+        deadline.format("%B %-d, %Y")
+    );
+    let mut reply = incoming(&raw, imap(0));
+    reply.received_at = Some(now);
+    assert_eq!(reply.assessment.request.deadline, Some(deadline));
+    store.commit_batch(&[reply], &opts).await.unwrap();
+    let events = pending_events(&store).await;
+    let updated = events_named(&events, "case.updated");
+    assert_eq!(updated.len(), 1);
+    let due = updated[0].case.due_at.unwrap();
+    assert_eq!(due.date_naive(), deadline);
+    let listed = store
+        .cases_due(now + chrono::Duration::days(11))
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].due_at, due);
+}
+
+both!(security_decisions_apply_to_later_mail_and_republish_open_cases);
+async fn security_decisions_apply_to_later_mail_and_republish_open_cases<S: Store>(store: S) {
+    use lea_classifier::Verdict;
+    use lea_router::feedback::{Decision, SenderDecision};
+    let opts = CaseOptions::default();
+    let now = Utc::now();
+    let first = request(
+        "Detective <det@police.example.gov>",
+        "f1@police.example.gov",
+        "Subpoena",
+        "You are commanded to produce the records.",
+        now,
+    );
+    store.commit_batch(&[first], &opts).await.unwrap();
+    let events = pending_events(&store).await;
+    assert_eq!(events[0].sender.verdict, Verdict::Verified);
+    let reference = events[0].case.reference.clone();
+
+    // A compromised real mailbox: the directory says verified, people say otherwise.
+    let decide = |decision| SenderDecision {
+        subject: "det@police.example.gov".into(),
+        decision,
+        note: Some("mailbox compromised".into()),
+        decided_by: None,
+        decided_at: now,
+    };
+    let outcome = store
+        .decide_sender(&decide(Decision::Impersonation), &opts, now)
+        .await
+        .unwrap();
+    assert_eq!(outcome.republished, vec![reference.clone()]);
+    let events = pending_events(&store).await;
+    let re = events_named(&events, "case.reassessed");
+    assert_eq!(re.len(), 1);
+    assert_eq!(re[0].case.reference, reference);
+    assert!(re[0].case.impersonation_confirmed);
+    assert_eq!(re[0].sender.verdict, Verdict::Impersonation);
+    assert!(re[0].routing_key.starts_with("case.impersonation."));
+    assert!(
+        re[0]
+            .sender
+            .signals
+            .iter()
+            .any(|s| s.code == "confirmed_impersonation" && s.detail.contains("compromised"))
+    );
+
+    // Later mail from it is impersonation at once; due notices stop for its case.
+    let second = request(
+        "Detective <det@police.example.gov>",
+        "f2@police.example.gov",
+        "Freeze request",
+        "Freeze the account now.",
+        now,
+    );
+    store.commit_batch(&[second], &opts).await.unwrap();
+    let events = pending_events(&store).await;
+    let opened = events_named(&events, "case.opened");
+    let last = opened.last().unwrap();
+    assert_eq!(last.sender.verdict, Verdict::Impersonation);
+    assert!(last.case.impersonation_confirmed);
+    let n = store
+        .queue_due_notices(&opts, now + chrono::Duration::days(40))
+        .await
+        .unwrap();
+    assert_eq!(n.overdue, 0);
+
+    // Cleared after review: both open cases go back, and later mail is verified again.
+    let outcome = store
+        .decide_sender(&decide(Decision::Cleared), &opts, now)
+        .await
+        .unwrap();
+    assert_eq!(outcome.republished.len(), 2);
+    let events = pending_events(&store).await;
+    let re = events_named(&events, "case.reassessed");
+    assert!(re.iter().any(|e| e.sender.verdict == Verdict::Verified
+        && !e.case.impersonation_confirmed
+        && e.routing_key.starts_with("case.verified.")));
+    let listed = store.list_sender_decisions().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].decision, Decision::Cleared);
+}
+
+both!(first_contact_and_a_foreign_reply_in_a_thread_are_signalled);
+async fn first_contact_and_a_foreign_reply_in_a_thread_are_signalled<S: Store>(store: S) {
+    let opts = CaseOptions::default();
+    let now = Utc::now();
+    let first = request(
+        "Agent <agent@fbi.gov>",
+        "t1@fbi.gov",
+        "Subpoena",
+        "You are commanded to produce the records.",
+        now,
+    );
+    let again = request(
+        "Agent <agent@fbi.gov>",
+        "t2@fbi.gov",
+        "Another subpoena",
+        "You are commanded to produce more records.",
+        now,
+    );
+    store.commit_batch(&[first, again], &opts).await.unwrap();
+    // A lookalike domain joining the genuine thread.
+    let raw = "From: Agent <agent@fbi-gov.com>\nTo: lea@exchange.example\nMessage-ID: <t3@fbi-gov.com>\nIn-Reply-To: <t1@fbi.gov>\nSubject: Re: Subpoena\n\nSend the records to this address instead.\n";
+    let reply = incoming(raw, imap(0));
+    store.commit_batch(&[reply], &opts).await.unwrap();
+    let events = pending_events(&store).await;
+    assert_eq!(signal_codes(&events[0]), vec!["first_contact"]);
+    assert!(signal_codes(&events[1]).is_empty(), "known after the first");
+    let reply = &events[2];
+    assert_eq!(reply.event, "case.updated");
+    assert_eq!(reply.case.reference, events[0].case.reference);
+    assert_eq!(reply.sender.verdict, lea_classifier::Verdict::Impersonation);
+    assert!(reply.routing_key.starts_with("case.impersonation."));
+    let flag = reply
+        .case
+        .signals
+        .iter()
+        .find(|s| s.code == "thread_sender_changed")
+        .expect("a foreign reply is flagged");
+    assert_eq!(flag.severity, lea_classifier::Severity::High);
+}

@@ -3,14 +3,13 @@
 //! the end. Resumable: what is stored already is recognised by its content hash (and an
 //! IMAP folder resumes after its last committed UID) and skipped.
 
-use crate::commands::{analyzer, open_sink};
+use crate::commands::analyzer;
 use crate::config::Settings;
 use crate::pipeline::{Pipeline, Totals};
 use crate::store::with_store;
 use anyhow::{Context, Result};
 use lea_ingest::{ArchiveSource, ImapSource, MailboxCursor};
-use lea_router::relay::{self, RelayOptions};
-use lea_router::{CaseOptions, ReferenceFormat, Store};
+use lea_router::Store;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,9 +40,7 @@ async fn import_with<S: Store>(
     let pipeline = Pipeline {
         store: store.clone(),
         analyzer: Arc::new(analyzer(&settings)?),
-        case_options: CaseOptions {
-            reference_format: ReferenceFormat::parse(&settings.cases.reference_format)?,
-        },
+        case_options: settings.case_options()?,
         imported: true,
         committed: Default::default(),
     };
@@ -86,13 +83,7 @@ async fn import_with<S: Store>(
         totals.cases_updated
     );
     if !no_relay {
-        let mut sink = open_sink(&settings).await?;
-        let pass = relay::drain(&store, &mut sink, &RelayOptions::default()).await?;
-        println!("published {} case events", pass.confirmed);
-        if store.stats().await?.outbox_pending > 0 {
-            eprintln!("some events could not be published; `lea-intake run` will retry them");
-            return Ok(1);
-        }
+        return super::publish_pending(&store, &settings).await;
     }
     Ok(0)
 }

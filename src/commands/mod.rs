@@ -1,8 +1,10 @@
 //! One module per subcommand; [`dispatch`] loads the configuration and runs one.
 
+pub mod cases;
 pub mod classify;
 pub mod import;
 pub mod run;
+pub mod sender;
 pub mod status;
 
 use crate::cli::{Cli, Command};
@@ -36,6 +38,8 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         }),
         Command::Run { once } => runtime()?.block_on(run::run(settings, once)),
         Command::Status { json } => runtime()?.block_on(status::run(settings, json)),
+        Command::Cases(command) => runtime()?.block_on(cases::run(settings, command)),
+        Command::Sender(command) => runtime()?.block_on(sender::run(settings, command)),
         Command::Import {
             paths,
             imap,
@@ -83,6 +87,24 @@ pub fn analyzer(settings: &Settings) -> Result<Analyzer> {
         extractor,
         limits: settings.limits.to_limits(),
     })
+}
+
+/// Publish what the outbox holds; exit code 1 when some events could not be published
+/// (they stay queued for `lea-intake run`).
+pub async fn publish_pending<S: Store>(store: &S, settings: &Settings) -> Result<i32> {
+    let mut sink = open_sink(settings).await?;
+    let pass = lea_router::relay::drain(
+        store,
+        &mut sink,
+        &lea_router::relay::RelayOptions::default(),
+    )
+    .await?;
+    println!("published {} case events", pass.confirmed);
+    if store.stats().await?.outbox_pending > 0 {
+        eprintln!("some events could not be published; `lea-intake run` will retry them");
+        return Ok(1);
+    }
+    Ok(0)
 }
 
 /// The configured sink: RabbitMQ (topology declared on connect) or a JSON-lines file.

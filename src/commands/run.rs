@@ -20,8 +20,8 @@ use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use lea_ingest::{IdleOutcome, ImapConfig, ImapSource, MailboxCursor, Secret, TlsMode};
 use lea_ingest::{RawMessage, Source, SourceError};
+use lea_router::Store;
 use lea_router::relay::{self, RelayOptions};
-use lea_router::{CaseOptions, ReferenceFormat, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, watch};
@@ -35,9 +35,7 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
     let pipeline = Arc::new(Pipeline {
         store: store.clone(),
         analyzer: Arc::new(analyzer(&settings)?),
-        case_options: CaseOptions {
-            reference_format: ReferenceFormat::parse(&settings.cases.reference_format)?,
-        },
+        case_options: settings.case_options()?,
         imported: false,
         committed: Default::default(),
     });
@@ -94,6 +92,16 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
         }
         let _ = relay_stop.send(true);
         relay_task.await.context("the relay task failed")?;
+        let notices = store
+            .queue_due_notices(&pipeline.case_options, chrono::Utc::now())
+            .await?;
+        if notices.due_soon + notices.overdue > 0 {
+            tracing::info!(
+                due_soon = notices.due_soon,
+                overdue = notices.overdue,
+                "due notices queued"
+            );
+        }
         let mut sink = open_sink(&settings).await?;
         let pass = relay::drain(&store, &mut sink, &relay_options(&settings)).await?;
         tracing::info!(
@@ -127,6 +135,14 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
         let committed = Arc::clone(&pipeline.committed);
         tasks.push(tokio::spawn(async move {
             relay_loop(store, settings, committed, stop).await
+        }));
+    }
+    {
+        let settings = Arc::clone(&settings);
+        let pipeline = Arc::clone(&pipeline);
+        let stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            notice_loop(pipeline, settings, stop).await
         }));
     }
     shutdown_signal().await;
@@ -640,6 +656,37 @@ impl Backoff {
             .unwrap_or(0);
         let fraction = 0.5 + f64::from(nanos % 1000) / 2000.0;
         step.mul_f64(fraction)
+    }
+}
+
+/// Due-soon and overdue notices: every `cases.notice_interval_secs`, each case once.
+async fn notice_loop<S: Store>(
+    pipeline: Arc<Pipeline<S>>,
+    settings: Arc<Settings>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let interval = Duration::from_secs(settings.cases.notice_interval_secs.max(1));
+    while !*stop.borrow() {
+        match pipeline
+            .store
+            .queue_due_notices(&pipeline.case_options, chrono::Utc::now())
+            .await
+        {
+            Ok(n) if n.due_soon + n.overdue > 0 => {
+                tracing::info!(
+                    due_soon = n.due_soon,
+                    overdue = n.overdue,
+                    "due notices queued"
+                );
+                pipeline.committed.notify_one();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "queueing due notices failed; will retry"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => {}
+        }
     }
 }
 

@@ -11,6 +11,8 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::case::CaseOptions;
+use crate::feedback::SenderDecision;
+use crate::notices::{DecisionOutcome, NoticeOutcome};
 use chrono::{DateTime, Utc};
 use lea_classifier::Assessment;
 use lea_ingest::{Message, Origin};
@@ -39,6 +41,30 @@ pub struct BatchOutcome {
     pub duplicates: usize,
     pub cases_opened: usize,
     pub cases_updated: usize,
+    /// Links made between cases sharing a target (each pair counted once per target).
+    pub links: usize,
+}
+
+/// A stored decision row, checked.
+pub(crate) fn decision_row(
+    subject: String,
+    decision: String,
+    note: Option<String>,
+    decided_by: Option<String>,
+    decided_at: DateTime<Utc>,
+) -> Result<crate::feedback::SenderDecision, StoreError> {
+    let parsed = crate::feedback::Decision::parse(&decision).ok_or_else(|| {
+        StoreError::Unexpected(format!(
+            "unknown sender decision {decision:?} for {subject}"
+        ))
+    })?;
+    Ok(crate::feedback::SenderDecision {
+        subject,
+        decision: parsed,
+        note,
+        decided_by,
+        decided_at,
+    })
 }
 
 /// The last committed UID of an IMAP folder, valid only with its UIDVALIDITY.
@@ -262,4 +288,59 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Lease, status and cursors of every mailbox the database knows, by name.
     fn mailbox_states(&self) -> impl Future<Output = Result<Vec<MailboxState>, StoreError>> + Send;
+
+    /// Queue every due-soon and overdue notice due at `now`, in bounded transactions.
+    fn queue_due_notices(
+        &self,
+        options: &CaseOptions,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<NoticeOutcome, StoreError>> + Send;
+    /// Open cases due before `until`, the most urgent first.
+    fn cases_due(
+        &self,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<DueCase>, StoreError>> + Send;
+    /// Record the security team's decision about a sender and re-publish the open cases
+    /// it concerns, in one transaction.
+    fn decide_sender(
+        &self,
+        decision: &SenderDecision,
+        options: &CaseOptions,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<DecisionOutcome, StoreError>> + Send;
+    /// The current decisions, by subject.
+    fn list_sender_decisions(
+        &self,
+    ) -> impl Future<Output = Result<Vec<SenderDecision>, StoreError>> + Send;
+}
+
+/// An open case and its dates, for `lea-intake cases due`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DueCase {
+    pub reference: String,
+    pub kind: String,
+    pub verdict: String,
+    pub subject: Option<String>,
+    pub opened_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub imported: bool,
+}
+
+/// Queue notices until none is left: each round is one bounded transaction.
+pub(crate) async fn notices_until_done<F, Fut>(mut round: F) -> Result<NoticeOutcome, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<NoticeOutcome, StoreError>>,
+{
+    let mut total = NoticeOutcome::default();
+    loop {
+        let outcome = round().await?;
+        total.due_soon += outcome.due_soon;
+        total.overdue += outcome.overdue;
+        let n = outcome.due_soon + outcome.overdue;
+        if n < usize::try_from(crate::notices::NOTICES_PER_TRANSACTION).unwrap_or(usize::MAX) {
+            return Ok(total);
+        }
+    }
 }

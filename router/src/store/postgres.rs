@@ -1,13 +1,17 @@
 //! PostgreSQL, for production: several workers and relays share one database.
 
 use super::{
-    BatchOutcome, FolderCursor, Incoming, MailboxLease, MailboxState, OutboxRow, Store, StoreError,
-    StoreStats, StoredCursor,
+    BatchOutcome, DueCase, FolderCursor, Incoming, MailboxLease, MailboxState, OutboxRow, Store,
+    StoreError, StoreStats, StoredCursor, decision_row, notices_until_done,
 };
 use crate::case::{
-    self, CaseOptions, CaseRow, CaseTx, CursorUpdate, NewCase, NewLocation, NewMessage, NewOutbox,
-    NewRaw, NewTarget, ThreadMatch,
+    self, CaseDocument, CaseOptions, CaseRow, CaseTx, CursorUpdate, MAX_CASES_PER_TARGET, NewCase,
+    NewKnownSender, NewLink, NewLocation, NewMessage, NewOutbox, NewRaw, NewTarget, Notice,
+    Reassessment, RelatedRow, ThreadMatch,
 };
+use crate::due::CaseDates;
+use crate::feedback::SenderDecision;
+use crate::notices::{self, DecisionOutcome, NoticeOutcome};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Row, Transaction};
@@ -51,12 +55,43 @@ fn opt_text(value: Option<&str>) -> Option<Cow<'_, str>> {
     value.map(text)
 }
 
+/// The columns [`case_row`] reads, of a `cases` table aliased `c` (a macro, so queries
+/// stay static strings).
+macro_rules! case_columns {
+    () => {
+        "c.id, c.reference, c.opened_at, c.status, c.message_count, c.verdict, \
+         c.sender_address, c.due_at, c.expires_at, c.imported, c.impersonation_confirmed, \
+         c.routing_key"
+    };
+}
+
+/// A related case and one target it shares (columns id, reference, verdict,
+/// impersonation_confirmed, kind, value).
+fn related_row(r: &sqlx::postgres::PgRow) -> Result<RelatedRow, StoreError> {
+    Ok(RelatedRow {
+        case_id: r.try_get("id")?,
+        reference: r.try_get("reference")?,
+        verdict: r.try_get("verdict")?,
+        impersonation_confirmed: r.try_get("impersonation_confirmed")?,
+        kind: r.try_get("kind")?,
+        value: r.try_get("value")?,
+    })
+}
+
 fn case_row(row: &sqlx::postgres::PgRow) -> Result<CaseRow, StoreError> {
     Ok(CaseRow {
         id: row.try_get("id")?,
         reference: row.try_get("reference")?,
         opened_at: row.try_get("opened_at")?,
         status: row.try_get("status")?,
+        message_count: i64::from(row.try_get::<i32, _>("message_count")?),
+        verdict: row.try_get("verdict")?,
+        sender_address: row.try_get("sender_address")?,
+        due_at: row.try_get("due_at")?,
+        expires_at: row.try_get("expires_at")?,
+        imported: row.try_get("imported")?,
+        impersonation_confirmed: row.try_get("impersonation_confirmed")?,
+        routing_key: row.try_get("routing_key")?,
     })
 }
 
@@ -129,15 +164,16 @@ impl CaseTx for PgTx<'_> {
         ids.sort_unstable();
         ids.dedup();
         // One index probe per Message-ID for its first stored message (see migration 0003).
-        let rows = sqlx::query(
-            "SELECT ids.message_id, m.id AS message_row,
-                    c.id, c.reference, c.opened_at, c.status
+        let rows = sqlx::query(concat!(
+            "SELECT ids.message_id, m.id AS message_row, ",
+            case_columns!(),
+            "
              FROM unnest($1::text[]) AS ids(message_id)
              CROSS JOIN LATERAL (SELECT id, case_id FROM messages
                                  WHERE message_id = ids.message_id
                                  ORDER BY id LIMIT 1) m
-             JOIN cases c ON c.id = m.case_id",
-        )
+             JOIN cases c ON c.id = m.case_id"
+        ))
         .bind(&ids)
         .fetch_all(&mut **self)
         .await?;
@@ -156,9 +192,11 @@ impl CaseTx for PgTx<'_> {
         &mut self,
         references: &[String],
     ) -> Result<Vec<CaseRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, reference, opened_at, status FROM cases WHERE reference = ANY($1)",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            case_columns!(),
+            " FROM cases c WHERE c.reference = ANY($1)"
+        ))
         .bind(references)
         .fetch_all(&mut **self)
         .await?;
@@ -209,13 +247,27 @@ impl CaseTx for PgTx<'_> {
         let mut agency_references = Vec::with_capacity(n);
         let mut deadlines = Vec::with_capacity(n);
         let mut subjects = Vec::with_capacity(n);
+        let mut due = Vec::with_capacity(n);
+        let mut due_soon = Vec::with_capacity(n);
+        let mut expires = Vec::with_capacity(n);
+        let mut imported = Vec::with_capacity(n);
+        let mut senders = Vec::with_capacity(n);
+        let mut keys = Vec::with_capacity(n);
+        let mut confirmed = Vec::with_capacity(n);
         for case in cases {
             let a = &case.incoming.assessment;
+            due.push(case.dates.due_at);
+            due_soon.push(case.dates.due_soon_at);
+            expires.push(case.dates.expires_at);
+            imported.push(case.incoming.imported);
+            senders.push(text(case.sender_address).into_owned());
+            keys.push(case.routing_key);
+            confirmed.push(case.impersonation_confirmed);
             references.push(case.reference);
             opened.push(case.opened_at);
             updated.push(case.updated_at);
             counts.push(case.message_count);
-            verdicts.push(a.sender.verdict.as_str());
+            verdicts.push(case.verdict.as_str());
             kinds.push(a.request.kind.as_str());
             jurisdictions.push(opt_text(a.request.jurisdiction.as_deref()).map(Cow::into_owned));
             agency_references
@@ -225,11 +277,16 @@ impl CaseTx for PgTx<'_> {
         }
         let rows = sqlx::query(
             "INSERT INTO cases (reference, opened_at, updated_at, message_count, verdict, kind,
-                                jurisdiction, agency_reference, deadline, subject)
-             SELECT r, o, u, c, v, k, j, a, d, s
+                                jurisdiction, agency_reference, deadline, subject, due_at,
+                                due_soon_at, expires_at, imported, sender_address, routing_key,
+                                impersonation_confirmed)
+             SELECT r, o, u, c, v, k, j, a, d, s, du, ds, ex, im, sa, rk, ic
              FROM UNNEST($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bigint[],
-                         $5::text[], $6::text[], $7::text[], $8::text[], $9::date[], $10::text[])
-                  WITH ORDINALITY AS n(r, o, u, c, v, k, j, a, d, s, ord)
+                         $5::text[], $6::text[], $7::text[], $8::text[], $9::date[], $10::text[],
+                         $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::bool[],
+                         $15::text[], $16::text[], $17::bool[])
+                  WITH ORDINALITY AS n(r, o, u, c, v, k, j, a, d, s, du, ds, ex, im, sa, rk, ic,
+                                       ord)
              ORDER BY ord
              RETURNING id, reference",
         )
@@ -243,6 +300,13 @@ impl CaseTx for PgTx<'_> {
         .bind(&agency_references)
         .bind(&deadlines)
         .bind(&subjects)
+        .bind(&due)
+        .bind(&due_soon)
+        .bind(&expires)
+        .bind(&imported)
+        .bind(&senders)
+        .bind(&keys)
+        .bind(&confirmed)
         .fetch_all(&mut **self)
         .await?;
         // References are unique, so ids are matched by reference rather than trusting the
@@ -303,6 +367,9 @@ impl CaseTx for PgTx<'_> {
         let mut kinds = Vec::with_capacity(n);
         let mut message_jsons = Vec::with_capacity(n);
         let mut assessment_jsons = Vec::with_capacity(n);
+        let mut signal_jsons = Vec::with_capacity(n);
+        let mut sender_addresses = Vec::with_capacity(n);
+        let mut sender_domains = Vec::with_capacity(n);
         for m in messages {
             let msg = &m.incoming.message;
             let a = &m.incoming.assessment;
@@ -315,20 +382,24 @@ impl CaseTx for PgTx<'_> {
             received.push(m.received_at);
             mailboxes.push(m.mailbox);
             parsed.push(msg.parsed);
-            verdicts.push(a.sender.verdict.as_str());
+            verdicts.push(m.verdict.as_str());
             kinds.push(a.request.kind.as_str());
             message_jsons.push(m.message_json.as_str());
             assessment_jsons.push(m.assessment_json.as_str());
+            signal_jsons.push(m.case_signals_json.as_str());
+            sender_addresses.push(text(&a.sender.address).into_owned());
+            sender_domains.push(text(&a.sender.domain).into_owned());
         }
         // ORDER BY ord: row ids are drawn in batch order, as when inserted one by one.
         sqlx::query(
             "INSERT INTO messages (sha256, case_id, message_id, subject, from_address, received_at,
-                                   mailbox, parsed, verdict, kind, message_json, assessment_json)
-             SELECT h, c, i, s, f, r, mb, p, v, k, mj, aj
+                                   mailbox, parsed, verdict, kind, message_json, assessment_json,
+                                   case_signals_json, sender_address, sender_domain)
+             SELECT h, c, i, s, f, r, mb, p, v, k, mj, aj, cs, sa, sd
              FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],
                          $6::timestamptz[], $7::text[], $8::bool[], $9::text[], $10::text[],
-                         $11::text[], $12::text[])
-                  WITH ORDINALITY AS n(h, c, i, s, f, r, mb, p, v, k, mj, aj, ord)
+                         $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+                  WITH ORDINALITY AS n(h, c, i, s, f, r, mb, p, v, k, mj, aj, cs, sa, sd, ord)
              ORDER BY ord",
         )
         .bind(&sha256s)
@@ -343,6 +414,9 @@ impl CaseTx for PgTx<'_> {
         .bind(&kinds)
         .bind(&message_jsons)
         .bind(&assessment_jsons)
+        .bind(&signal_jsons)
+        .bind(&sender_addresses)
+        .bind(&sender_domains)
         .execute(&mut **self)
         .await?;
         Ok(())
@@ -412,6 +486,304 @@ impl CaseTx for PgTx<'_> {
         .bind(&mailboxes)
         .bind(&validities)
         .bind(&uids)
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    async fn sender_decisions(
+        &mut self,
+        subjects: &[String],
+    ) -> Result<HashMap<String, SenderDecision>, StoreError> {
+        let subjects: Vec<String> = subjects.iter().map(|s| text(s).into_owned()).collect();
+        let rows = sqlx::query(
+            "SELECT subject, decision, note, decided_by, decided_at FROM sender_decisions
+             WHERE subject = ANY($1)",
+        )
+        .bind(&subjects)
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let d = decision_row(
+                    r.try_get("subject")?,
+                    r.try_get("decision")?,
+                    r.try_get("note")?,
+                    r.try_get("decided_by")?,
+                    r.try_get("decided_at")?,
+                )?;
+                Ok((d.subject.clone(), d))
+            })
+            .collect()
+    }
+
+    async fn known_senders(&mut self, addresses: &[String]) -> Result<HashSet<String>, StoreError> {
+        let addresses: Vec<String> = addresses.iter().map(|s| text(s).into_owned()).collect();
+        let rows = sqlx::query("SELECT address FROM known_senders WHERE address = ANY($1)")
+            .bind(&addresses)
+            .fetch_all(&mut **self)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>("address")?))
+            .collect()
+    }
+
+    async fn insert_known_senders(
+        &mut self,
+        senders: &[NewKnownSender<'_>],
+    ) -> Result<(), StoreError> {
+        let addresses: Vec<String> = senders
+            .iter()
+            .map(|s| text(s.address).into_owned())
+            .collect();
+        let agencies: Vec<String> = senders
+            .iter()
+            .map(|s| text(s.agency).into_owned())
+            .collect();
+        let seen: Vec<DateTime<Utc>> = senders.iter().map(|s| s.first_seen_at).collect();
+        let cases: Vec<i64> = senders.iter().map(|s| s.first_case_id).collect();
+        sqlx::query(
+            "INSERT INTO known_senders (address, agency, first_seen_at, first_case_id)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::timestamptz[], $4::bigint[])
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&addresses)
+        .bind(&agencies)
+        .bind(&seen)
+        .bind(&cases)
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    async fn update_due_dates(&mut self, updates: &[(i64, CaseDates)]) -> Result<(), StoreError> {
+        let ids: Vec<i64> = updates.iter().map(|(id, _)| *id).collect();
+        let due: Vec<DateTime<Utc>> = updates.iter().map(|(_, d)| d.due_at).collect();
+        let soon: Vec<DateTime<Utc>> = updates.iter().map(|(_, d)| d.due_soon_at).collect();
+        sqlx::query(
+            "UPDATE cases SET
+               due_soon_notice_at = CASE WHEN cases.due_at IS NOT DISTINCT FROM u.due
+                                         THEN cases.due_soon_notice_at END,
+               overdue_notice_at = CASE WHEN cases.due_at IS NOT DISTINCT FROM u.due
+                                        THEN cases.overdue_notice_at END,
+               due_at = u.due, due_soon_at = u.soon
+             FROM UNNEST($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS u(id, due, soon)
+             WHERE cases.id = u.id",
+        )
+        .bind(&ids)
+        .bind(&due)
+        .bind(&soon)
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    async fn cases_by_targets(
+        &mut self,
+        targets: &[(String, String)],
+    ) -> Result<Vec<RelatedRow>, StoreError> {
+        let kinds: Vec<String> = targets.iter().map(|(k, _)| text(k).into_owned()).collect();
+        let values: Vec<String> = targets.iter().map(|(_, v)| text(v).into_owned()).collect();
+        // One index probe on case_targets (kind, value) per target.
+        let rows = sqlx::query(
+            "SELECT t.kind, t.value, c.id, c.reference, c.verdict, c.impersonation_confirmed
+             FROM UNNEST($1::text[], $2::text[]) AS t(kind, value)
+             CROSS JOIN LATERAL (SELECT case_id FROM case_targets
+                                 WHERE kind = t.kind AND value = t.value
+                                 ORDER BY case_id DESC LIMIT $3) h
+             JOIN cases c ON c.id = h.case_id",
+        )
+        .bind(&kinds)
+        .bind(&values)
+        .bind(MAX_CASES_PER_TARGET)
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter().map(|r| related_row(r)).collect()
+    }
+
+    async fn insert_links(
+        &mut self,
+        links: &[NewLink<'_>],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let cases: Vec<i64> = links.iter().map(|l| l.case_id).collect();
+        let related: Vec<i64> = links.iter().map(|l| l.related_case_id).collect();
+        let kinds: Vec<String> = links.iter().map(|l| text(l.kind).into_owned()).collect();
+        let values: Vec<String> = links.iter().map(|l| text(l.value).into_owned()).collect();
+        let rows = sqlx::query(
+            "INSERT INTO case_links (case_id, related_case_id, kind, value, linked_at)
+             SELECT c, r, k, v, $5
+             FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS l(c, r, k, v)
+             ON CONFLICT DO NOTHING
+             RETURNING case_id, related_case_id",
+        )
+        .bind(&cases)
+        .bind(&related)
+        .bind(&kinds)
+        .bind(&values)
+        .bind(at)
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("case_id")?, r.try_get("related_case_id")?)))
+            .collect()
+    }
+
+    async fn related_cases(
+        &mut self,
+        case_ids: &[i64],
+    ) -> Result<Vec<(i64, RelatedRow)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT l.case_id AS of_case, c.id, c.reference, c.verdict,
+                    c.impersonation_confirmed, l.kind, l.value
+             FROM case_links l JOIN cases c ON c.id = l.related_case_id
+             WHERE l.case_id = ANY($1)
+             ORDER BY l.case_id, c.id",
+        )
+        .bind(case_ids)
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("of_case")?, related_row(r)?)))
+            .collect()
+    }
+
+    async fn case_documents(&mut self, case_ids: &[i64]) -> Result<Vec<CaseDocument>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            case_columns!(),
+            ", m.message_json, m.assessment_json, m.case_signals_json,
+                    m.received_at, m.mailbox
+             FROM cases c
+             CROSS JOIN LATERAL (SELECT * FROM messages WHERE case_id = c.id
+                                 ORDER BY id DESC LIMIT 1) m
+             WHERE c.id = ANY($1)
+             ORDER BY c.id"
+        ))
+        .bind(case_ids)
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CaseDocument {
+                    case: case_row(r)?,
+                    message_json: r.try_get("message_json")?,
+                    assessment_json: r.try_get("assessment_json")?,
+                    case_signals_json: r.try_get("case_signals_json")?,
+                    received_at: r.try_get("received_at")?,
+                    mailbox: r.try_get("mailbox")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn due_notices(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<(i64, Notice)>, StoreError> {
+        // SKIP LOCKED: two processes queueing notices at once take different cases, and a
+        // case is marked in the same transaction that queues its notice.
+        let rows = sqlx::query(
+            "SELECT id, due_at <= $1 AS overdue FROM cases
+             WHERE status = 'open' AND NOT imported AND verdict <> 'impersonation'
+               AND ((due_at <= $1 AND overdue_notice_at IS NULL)
+                    OR (due_soon_at <= $1 AND due_at > $1 AND due_soon_notice_at IS NULL))
+             ORDER BY due_at LIMIT $2
+             FOR UPDATE SKIP LOCKED",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let notice = if r.try_get::<bool, _>("overdue")? {
+                    Notice::Overdue
+                } else {
+                    Notice::DueSoon
+                };
+                Ok((r.try_get("id")?, notice))
+            })
+            .collect()
+    }
+
+    async fn mark_notices(
+        &mut self,
+        notices: &[(i64, Notice)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let ids: Vec<i64> = notices.iter().map(|(id, _)| *id).collect();
+        let overdue: Vec<bool> = notices.iter().map(|(_, n)| *n == Notice::Overdue).collect();
+        // An overdue case needs no "due soon" notice any more.
+        sqlx::query(
+            "UPDATE cases SET
+               due_soon_notice_at = coalesce(cases.due_soon_notice_at, $3),
+               overdue_notice_at = CASE WHEN n.overdue THEN $3 ELSE cases.overdue_notice_at END
+             FROM UNNEST($1::bigint[], $2::bool[]) AS n(id, overdue)
+             WHERE cases.id = n.id",
+        )
+        .bind(&ids)
+        .bind(&overdue)
+        .bind(at)
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    async fn record_decision(&mut self, decision: &SenderDecision) -> Result<(), StoreError> {
+        let subject = text(&decision.subject);
+        let note = opt_text(decision.note.as_deref());
+        let by = opt_text(decision.decided_by.as_deref());
+        sqlx::query(
+            "WITH logged AS (
+               INSERT INTO sender_decision_log (subject, decision, note, decided_by, decided_at)
+               VALUES ($1, $2, $3, $4, $5))
+             INSERT INTO sender_decisions (subject, decision, note, decided_by, decided_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (subject) DO UPDATE SET decision = excluded.decision,
+               note = excluded.note, decided_by = excluded.decided_by,
+               decided_at = excluded.decided_at",
+        )
+        .bind(subject.as_ref())
+        .bind(decision.decision.as_str())
+        .bind(note.as_deref())
+        .bind(by.as_deref())
+        .bind(decision.decided_at)
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    async fn open_cases_from(&mut self, subject: &str) -> Result<Vec<i64>, StoreError> {
+        let subject = text(subject);
+        let rows = sqlx::query(
+            "SELECT DISTINCT m.case_id FROM messages m JOIN cases c ON c.id = m.case_id
+             WHERE c.status = 'open'
+               AND (m.sender_address = $1 OR m.sender_domain = $1
+                    OR right(m.sender_domain, length($1) + 1) = '.' || $1)
+             ORDER BY m.case_id",
+        )
+        .bind(subject.as_ref())
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("case_id")?)).collect()
+    }
+
+    async fn reassess_cases(&mut self, updates: &[Reassessment<'_>]) -> Result<(), StoreError> {
+        let ids: Vec<i64> = updates.iter().map(|u| u.case_id).collect();
+        let verdicts: Vec<&str> = updates.iter().map(|u| u.verdict.as_str()).collect();
+        let confirmed: Vec<bool> = updates.iter().map(|u| u.impersonation_confirmed).collect();
+        let keys: Vec<&str> = updates.iter().map(|u| u.routing_key).collect();
+        sqlx::query(
+            "UPDATE cases SET verdict = u.v, impersonation_confirmed = u.c, routing_key = u.k
+             FROM UNNEST($1::bigint[], $2::text[], $3::bool[], $4::text[]) AS u(id, v, c, k)
+             WHERE cases.id = u.id",
+        )
+        .bind(&ids)
+        .bind(&verdicts)
+        .bind(&confirmed)
+        .bind(&keys)
         .execute(&mut **self)
         .await?;
         Ok(())
@@ -701,6 +1073,77 @@ impl Store for PostgresStore {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(super::assemble_states(leases, statuses, cursors))
+    }
+
+    async fn queue_due_notices(
+        &self,
+        options: &CaseOptions,
+        now: DateTime<Utc>,
+    ) -> Result<NoticeOutcome, StoreError> {
+        notices_until_done(|| async {
+            let mut tx = self.pool.begin().await?;
+            let outcome = notices::queue_due_notices(&mut tx, options, now).await?;
+            tx.commit().await?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn cases_due(&self, until: DateTime<Utc>) -> Result<Vec<DueCase>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT reference, kind, verdict, subject, opened_at, due_at, expires_at, imported
+             FROM cases WHERE status = 'open' AND due_at <= $1
+             ORDER BY due_at, id",
+        )
+        .bind(until)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DueCase {
+                    reference: r.try_get("reference")?,
+                    kind: r.try_get("kind")?,
+                    verdict: r.try_get("verdict")?,
+                    subject: r.try_get("subject")?,
+                    opened_at: r.try_get("opened_at")?,
+                    due_at: r.try_get("due_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    imported: r.try_get("imported")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn decide_sender(
+        &self,
+        decision: &SenderDecision,
+        options: &CaseOptions,
+        now: DateTime<Utc>,
+    ) -> Result<DecisionOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let outcome = notices::decide(&mut tx, decision, options, now).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn list_sender_decisions(&self) -> Result<Vec<SenderDecision>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT subject, decision, note, decided_by, decided_at FROM sender_decisions
+             ORDER BY subject",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                decision_row(
+                    r.try_get("subject")?,
+                    r.try_get("decision")?,
+                    r.try_get("note")?,
+                    r.try_get("decided_by")?,
+                    r.try_get("decided_at")?,
+                )
+            })
+            .collect()
     }
 }
 

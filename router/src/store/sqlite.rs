@@ -5,13 +5,17 @@
 //! RFC 3339 text (microseconds, `Z`), so they compare correctly as strings.
 
 use super::{
-    BatchOutcome, FolderCursor, Incoming, MailboxLease, MailboxState, OutboxRow, Store, StoreError,
-    StoreStats, StoredCursor,
+    BatchOutcome, DueCase, FolderCursor, Incoming, MailboxLease, MailboxState, OutboxRow, Store,
+    StoreError, StoreStats, StoredCursor, decision_row, notices_until_done,
 };
 use crate::case::{
-    self, CaseOptions, CaseRow, CaseTx, CursorUpdate, NewCase, NewLocation, NewMessage, NewOutbox,
-    NewRaw, NewTarget, ThreadMatch,
+    self, CaseDocument, CaseOptions, CaseRow, CaseTx, CursorUpdate, MAX_CASES_PER_TARGET, NewCase,
+    NewKnownSender, NewLink, NewLocation, NewMessage, NewOutbox, NewRaw, NewTarget, Notice,
+    Reassessment, RelatedRow, ThreadMatch,
 };
+use crate::due::CaseDates;
+use crate::feedback::SenderDecision;
+use crate::notices::{self, DecisionOutcome, NoticeOutcome};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -22,7 +26,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Rows per multi-row INSERT: each statement is one hand-off to SQLite's worker thread,
-/// so a batch is written in a few statements; 100 rows of at most 12 columns stays far
+/// so a batch is written in a few statements; 100 rows of at most 15 columns stays far
 /// below SQLite's limit on bound parameters.
 const ROWS_PER_STATEMENT: usize = 100;
 
@@ -71,12 +75,52 @@ fn parse_ts(text: &str) -> DateTime<Utc> {
 
 type LiteTx<'c> = Transaction<'c, Sqlite>;
 
+/// The columns [`case_row`] reads, of a `cases` table aliased `c` (a macro, so queries
+/// stay static strings).
+macro_rules! case_columns {
+    () => {
+        "c.id, c.reference, c.opened_at, c.status, c.message_count, c.verdict, \
+         c.sender_address, c.due_at, c.expires_at, c.imported, c.impersonation_confirmed, \
+         c.routing_key"
+    };
+}
+
+fn opt_ts(
+    row: &sqlx::sqlite::SqliteRow,
+    column: &str,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(row
+        .try_get::<Option<String>, _>(column)?
+        .map(|t| parse_ts(&t)))
+}
+
+/// A related case and one target it shares (columns id, reference, verdict,
+/// impersonation_confirmed, kind, value).
+fn related_row(r: &sqlx::sqlite::SqliteRow) -> Result<RelatedRow, StoreError> {
+    Ok(RelatedRow {
+        case_id: r.try_get("id")?,
+        reference: r.try_get("reference")?,
+        verdict: r.try_get("verdict")?,
+        impersonation_confirmed: r.try_get("impersonation_confirmed")?,
+        kind: r.try_get("kind")?,
+        value: r.try_get("value")?,
+    })
+}
+
 fn case_row(row: &sqlx::sqlite::SqliteRow) -> Result<CaseRow, StoreError> {
     Ok(CaseRow {
         id: row.try_get("id")?,
         reference: row.try_get("reference")?,
         opened_at: parse_ts(row.try_get("opened_at")?),
         status: row.try_get("status")?,
+        message_count: row.try_get("message_count")?,
+        verdict: row.try_get("verdict")?,
+        sender_address: row.try_get("sender_address")?,
+        due_at: opt_ts(row, "due_at")?,
+        expires_at: opt_ts(row, "expires_at")?,
+        imported: row.try_get("imported")?,
+        impersonation_confirmed: row.try_get("impersonation_confirmed")?,
+        routing_key: row.try_get("routing_key")?,
     })
 }
 
@@ -146,13 +190,15 @@ impl CaseTx for LiteTx<'_> {
             return Ok(Vec::new());
         }
         // The first stored message of each Message-ID, as the one-by-one lookup found it.
-        let rows = sqlx::query(
-            "SELECT m.message_id, m.id AS message_row, c.id, c.reference, c.opened_at, c.status
+        let rows = sqlx::query(concat!(
+            "SELECT m.message_id, m.id AS message_row, ",
+            case_columns!(),
+            "
              FROM messages m JOIN cases c ON c.id = m.case_id
              WHERE m.id IN (SELECT min(id) FROM messages
                             WHERE message_id IN (SELECT value FROM json_each($1))
-                            GROUP BY message_id)",
-        )
+                            GROUP BY message_id)"
+        ))
         .bind(serde_json::to_string(ids)?)
         .fetch_all(&mut **self)
         .await?;
@@ -178,9 +224,11 @@ impl CaseTx for LiteTx<'_> {
     ) -> Result<Vec<CaseRow>, StoreError> {
         let mut found = Vec::new();
         for reference in references {
-            let row = sqlx::query(
-                "SELECT id, reference, opened_at, status FROM cases WHERE reference = $1",
-            )
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                case_columns!(),
+                " FROM cases c WHERE c.reference = $1"
+            ))
             .bind(reference)
             .fetch_optional(&mut **self)
             .await?;
@@ -226,19 +274,30 @@ impl CaseTx for LiteTx<'_> {
             let a = &case.incoming.assessment;
             let row = sqlx::query(
                 "INSERT INTO cases (reference, opened_at, updated_at, message_count, verdict,
-                                    kind, jurisdiction, agency_reference, deadline, subject)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                                    kind, jurisdiction, agency_reference, deadline, subject,
+                                    due_at, due_soon_at, expires_at, imported, sender_address,
+                                    routing_key, impersonation_confirmed)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                         $16, $17)
+                 RETURNING id",
             )
             .bind(case.reference)
             .bind(ts(case.opened_at))
             .bind(ts(case.updated_at))
             .bind(case.message_count)
-            .bind(a.sender.verdict.as_str())
+            .bind(case.verdict.as_str())
             .bind(a.request.kind.as_str())
             .bind(a.request.jurisdiction.as_deref())
             .bind(a.request.agency_reference.as_deref())
             .bind(a.request.deadline.map(|d| d.to_string()))
             .bind(case.incoming.message.subject.as_deref())
+            .bind(ts(case.dates.due_at))
+            .bind(ts(case.dates.due_soon_at))
+            .bind(case.dates.expires_at.map(ts))
+            .bind(case.incoming.imported)
+            .bind(case.sender_address)
+            .bind(case.routing_key)
+            .bind(case.impersonation_confirmed)
             .fetch_one(&mut **self)
             .await?;
             ids.push(row.try_get("id")?);
@@ -273,7 +332,8 @@ impl CaseTx for LiteTx<'_> {
             let mut query = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO messages (sha256, case_id, message_id, subject, from_address,
                                        received_at, mailbox, parsed, verdict, kind,
-                                       message_json, assessment_json) ",
+                                       message_json, assessment_json, case_signals_json,
+                                       sender_address, sender_domain) ",
             );
             // Rows go in batch order, so message ids grow in the order of the batch.
             query.push_values(chunk, |mut row, m| {
@@ -287,10 +347,13 @@ impl CaseTx for LiteTx<'_> {
                     .push_bind(ts(m.received_at))
                     .push_bind(m.mailbox)
                     .push_bind(msg.parsed)
-                    .push_bind(a.sender.verdict.as_str())
+                    .push_bind(m.verdict.as_str())
                     .push_bind(a.request.kind.as_str())
                     .push_bind(m.message_json.as_str())
-                    .push_bind(m.assessment_json.as_str());
+                    .push_bind(m.assessment_json.as_str())
+                    .push_bind(m.case_signals_json.as_str())
+                    .push_bind(a.sender.address.as_str())
+                    .push_bind(a.sender.domain.as_str());
             });
             query.build().execute(&mut **self).await?;
         }
@@ -347,6 +410,291 @@ impl CaseTx for LiteTx<'_> {
             .bind(i64::from(c.cursor.uid_validity))
             .bind(i64::from(c.cursor.last_uid))
             .bind(&now)
+            .execute(&mut **self)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn sender_decisions(
+        &mut self,
+        subjects: &[String],
+    ) -> Result<HashMap<String, SenderDecision>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT subject, decision, note, decided_by, decided_at FROM sender_decisions
+             WHERE subject IN (SELECT value FROM json_each($1))",
+        )
+        .bind(serde_json::to_string(subjects)?)
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let d = decision_row(
+                    r.try_get("subject")?,
+                    r.try_get("decision")?,
+                    r.try_get("note")?,
+                    r.try_get("decided_by")?,
+                    parse_ts(r.try_get("decided_at")?),
+                )?;
+                Ok((d.subject.clone(), d))
+            })
+            .collect()
+    }
+
+    async fn known_senders(&mut self, addresses: &[String]) -> Result<HashSet<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT address FROM known_senders WHERE address IN (SELECT value FROM json_each($1))",
+        )
+        .bind(serde_json::to_string(addresses)?)
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>("address")?))
+            .collect()
+    }
+
+    async fn insert_known_senders(
+        &mut self,
+        senders: &[NewKnownSender<'_>],
+    ) -> Result<(), StoreError> {
+        for chunk in senders.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO known_senders (address, agency, first_seen_at, first_case_id) ",
+            );
+            query.push_values(chunk, |mut row, s| {
+                row.push_bind(s.address)
+                    .push_bind(s.agency)
+                    .push_bind(ts(s.first_seen_at))
+                    .push_bind(s.first_case_id);
+            });
+            query.push(" ON CONFLICT DO NOTHING");
+            query.build().execute(&mut **self).await?;
+        }
+        Ok(())
+    }
+
+    async fn update_due_dates(&mut self, updates: &[(i64, CaseDates)]) -> Result<(), StoreError> {
+        for (case_id, dates) in updates {
+            sqlx::query(
+                "UPDATE cases SET
+                   due_soon_notice_at = CASE WHEN due_at IS $1 THEN due_soon_notice_at END,
+                   overdue_notice_at = CASE WHEN due_at IS $1 THEN overdue_notice_at END,
+                   due_at = $1, due_soon_at = $2
+                 WHERE id = $3",
+            )
+            .bind(ts(dates.due_at))
+            .bind(ts(dates.due_soon_at))
+            .bind(case_id)
+            .execute(&mut **self)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn cases_by_targets(
+        &mut self,
+        targets: &[(String, String)],
+    ) -> Result<Vec<RelatedRow>, StoreError> {
+        let mut found = Vec::new();
+        for (kind, value) in targets {
+            let rows = sqlx::query(
+                "SELECT t.kind, t.value, c.id, c.reference, c.verdict, c.impersonation_confirmed
+                 FROM case_targets t JOIN cases c ON c.id = t.case_id
+                 WHERE t.kind = $1 AND t.value = $2
+                 ORDER BY t.case_id DESC LIMIT $3",
+            )
+            .bind(kind)
+            .bind(value)
+            .bind(MAX_CASES_PER_TARGET)
+            .fetch_all(&mut **self)
+            .await?;
+            for r in &rows {
+                found.push(related_row(r)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn insert_links(
+        &mut self,
+        links: &[NewLink<'_>],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let at = ts(at);
+        let mut inserted = Vec::new();
+        for chunk in links.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO case_links (case_id, related_case_id, kind, value, linked_at) ",
+            );
+            query.push_values(chunk, |mut row, l| {
+                row.push_bind(l.case_id)
+                    .push_bind(l.related_case_id)
+                    .push_bind(l.kind)
+                    .push_bind(l.value)
+                    .push_bind(&at);
+            });
+            query.push(" ON CONFLICT DO NOTHING RETURNING case_id, related_case_id");
+            for r in query.build().fetch_all(&mut **self).await? {
+                inserted.push((r.try_get("case_id")?, r.try_get("related_case_id")?));
+            }
+        }
+        Ok(inserted)
+    }
+
+    async fn related_cases(
+        &mut self,
+        case_ids: &[i64],
+    ) -> Result<Vec<(i64, RelatedRow)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT l.case_id AS of_case, c.id, c.reference, c.verdict,
+                    c.impersonation_confirmed, l.kind, l.value
+             FROM case_links l JOIN cases c ON c.id = l.related_case_id
+             WHERE l.case_id IN (SELECT value FROM json_each($1))
+             ORDER BY l.case_id, c.id",
+        )
+        .bind(serde_json::to_string(case_ids)?)
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("of_case")?, related_row(r)?)))
+            .collect()
+    }
+
+    async fn case_documents(&mut self, case_ids: &[i64]) -> Result<Vec<CaseDocument>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            case_columns!(),
+            ", m.message_json, m.assessment_json, m.case_signals_json,
+                    m.received_at, m.mailbox
+             FROM cases c JOIN messages m
+               ON m.id = (SELECT max(id) FROM messages WHERE case_id = c.id)
+             WHERE c.id IN (SELECT value FROM json_each($1))
+             ORDER BY c.id"
+        ))
+        .bind(serde_json::to_string(case_ids)?)
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CaseDocument {
+                    case: case_row(r)?,
+                    message_json: r.try_get("message_json")?,
+                    assessment_json: r.try_get("assessment_json")?,
+                    case_signals_json: r.try_get("case_signals_json")?,
+                    received_at: parse_ts(r.try_get("received_at")?),
+                    mailbox: r.try_get("mailbox")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn due_notices(
+        &mut self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<(i64, Notice)>, StoreError> {
+        // One writer at a time: the write transaction is the lock.
+        let rows = sqlx::query(
+            "SELECT id, due_at <= $1 AS overdue FROM cases
+             WHERE status = 'open' AND NOT imported AND verdict <> 'impersonation'
+               AND ((due_at <= $1 AND overdue_notice_at IS NULL)
+                    OR (due_soon_at <= $1 AND due_at > $1 AND due_soon_notice_at IS NULL))
+             ORDER BY due_at LIMIT $2",
+        )
+        .bind(ts(now))
+        .bind(limit)
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let notice = if r.try_get::<bool, _>("overdue")? {
+                    Notice::Overdue
+                } else {
+                    Notice::DueSoon
+                };
+                Ok((r.try_get("id")?, notice))
+            })
+            .collect()
+    }
+
+    async fn mark_notices(
+        &mut self,
+        notices: &[(i64, Notice)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let at = ts(at);
+        for (case_id, notice) in notices {
+            // An overdue case needs no "due soon" notice any more.
+            let sql = match notice {
+                Notice::DueSoon => "UPDATE cases SET due_soon_notice_at = $1 WHERE id = $2",
+                Notice::Overdue => {
+                    "UPDATE cases SET overdue_notice_at = $1,
+                       due_soon_notice_at = coalesce(due_soon_notice_at, $1)
+                     WHERE id = $2"
+                }
+            };
+            sqlx::query(sql)
+                .bind(&at)
+                .bind(case_id)
+                .execute(&mut **self)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn record_decision(&mut self, decision: &SenderDecision) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sender_decisions (subject, decision, note, decided_by, decided_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (subject) DO UPDATE SET decision = excluded.decision,
+               note = excluded.note, decided_by = excluded.decided_by,
+               decided_at = excluded.decided_at",
+        )
+        .bind(&decision.subject)
+        .bind(decision.decision.as_str())
+        .bind(&decision.note)
+        .bind(&decision.decided_by)
+        .bind(ts(decision.decided_at))
+        .execute(&mut **self)
+        .await?;
+        sqlx::query(
+            "INSERT INTO sender_decision_log (subject, decision, note, decided_by, decided_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&decision.subject)
+        .bind(decision.decision.as_str())
+        .bind(&decision.note)
+        .bind(&decision.decided_by)
+        .bind(ts(decision.decided_at))
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    async fn open_cases_from(&mut self, subject: &str) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT m.case_id FROM messages m JOIN cases c ON c.id = m.case_id
+             WHERE c.status = 'open'
+               AND (m.sender_address = $1 OR m.sender_domain = $1
+                    OR substr(m.sender_domain, -length($1) - 1) = '.' || $1)
+             ORDER BY m.case_id",
+        )
+        .bind(subject)
+        .fetch_all(&mut **self)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("case_id")?)).collect()
+    }
+
+    async fn reassess_cases(&mut self, updates: &[Reassessment<'_>]) -> Result<(), StoreError> {
+        for u in updates {
+            sqlx::query(
+                "UPDATE cases SET verdict = $1, impersonation_confirmed = $2, routing_key = $3
+                 WHERE id = $4",
+            )
+            .bind(u.verdict.as_str())
+            .bind(u.impersonation_confirmed)
+            .bind(u.routing_key)
+            .bind(u.case_id)
             .execute(&mut **self)
             .await?;
         }
@@ -646,6 +994,77 @@ impl Store for SqliteStore {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(super::assemble_states(leases, statuses, cursors))
+    }
+
+    async fn queue_due_notices(
+        &self,
+        options: &CaseOptions,
+        now: DateTime<Utc>,
+    ) -> Result<NoticeOutcome, StoreError> {
+        notices_until_done(|| async {
+            let mut tx = self.pool.begin().await?;
+            let outcome = notices::queue_due_notices(&mut tx, options, now).await?;
+            tx.commit().await?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn cases_due(&self, until: DateTime<Utc>) -> Result<Vec<DueCase>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT reference, kind, verdict, subject, opened_at, due_at, expires_at, imported
+             FROM cases WHERE status = 'open' AND due_at <= $1
+             ORDER BY due_at, id",
+        )
+        .bind(ts(until))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DueCase {
+                    reference: r.try_get("reference")?,
+                    kind: r.try_get("kind")?,
+                    verdict: r.try_get("verdict")?,
+                    subject: r.try_get("subject")?,
+                    opened_at: parse_ts(r.try_get("opened_at")?),
+                    due_at: parse_ts(r.try_get("due_at")?),
+                    expires_at: opt_ts(r, "expires_at")?,
+                    imported: r.try_get("imported")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn decide_sender(
+        &self,
+        decision: &SenderDecision,
+        options: &CaseOptions,
+        now: DateTime<Utc>,
+    ) -> Result<DecisionOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let outcome = notices::decide(&mut tx, decision, options, now).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn list_sender_decisions(&self) -> Result<Vec<SenderDecision>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT subject, decision, note, decided_by, decided_at FROM sender_decisions
+             ORDER BY subject",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                decision_row(
+                    r.try_get("subject")?,
+                    r.try_get("decision")?,
+                    r.try_get("note")?,
+                    r.try_get("decided_by")?,
+                    parse_ts(r.try_get("decided_at")?),
+                )
+            })
+            .collect()
     }
 }
 
