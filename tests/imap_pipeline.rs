@@ -608,3 +608,201 @@ async fn import_reads_an_imap_folder_without_changing_it_and_resumes() {
     services::delete_topology(&exchange).await;
     database.drop_now().await;
 }
+
+/// The case messages waiting in one of the exchange's queues (`security`, `urgent`,
+/// `review`), drained, oldest first.
+async fn queue_events(exchange: &str, queue: &str) -> Vec<Value> {
+    let (_connection, channel) = services::amqp_admin().await;
+    services::drain_queue(&channel, &format!("{exchange}.{queue}"))
+        .await
+        .iter()
+        .map(|d| serde_json::from_slice(&d.data).expect("JSON case message"))
+        .collect()
+}
+
+fn request_mail(from: &str, id: &str, headers: &str, subject: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: LEA desk <lea@exchange.example>\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{id}>\r\n{headers}Subject: {subject}\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+fn with_event<'e>(events: &'e [Value], name: &str) -> Vec<&'e Value> {
+    events.iter().filter(|e| e["event"] == name).collect()
+}
+
+/// Threads, related requests, impersonation routing and the security team's decision,
+/// end to end: Dovecot → PostgreSQL → RabbitMQ, with a crash after the first commit.
+#[tokio::test(flavor = "multi_thread")]
+async fn threads_links_and_decisions_reach_the_right_queues() {
+    const WALLET: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+    let user = imap::fresh_user();
+    let thread = [
+        request_mail(
+            "Agent <agent@fbi.gov>",
+            "t1@fbi.gov",
+            "",
+            "Grand jury subpoena",
+            &format!("You are commanded to produce all records of the wallet {WALLET}."),
+        ),
+        request_mail(
+            "Agent <agent@fbi.gov>",
+            "t2@fbi.gov",
+            "In-Reply-To: <t1@fbi.gov>\r\nReferences: <t1@fbi.gov>\r\n",
+            "Re: Grand jury subpoena",
+            "Adding the date range: January to March 2026.",
+        ),
+        request_mail(
+            "Agent <agent@fbi.gov>",
+            "t3@fbi.gov",
+            "In-Reply-To: <t2@fbi.gov>\r\nReferences: <t1@fbi.gov> <t2@fbi.gov>\r\n",
+            "Re: Re: Grand jury subpoena",
+            "Please confirm receipt.",
+        ),
+    ];
+    // Another agency, another country, the same wallet written in lower case.
+    let bka = request_mail(
+        "Ermittler <ermittler@bka.bund.de>",
+        "b1@bka.bund.de",
+        "",
+        "Auskunftsersuchen",
+        &format!(
+            "Wir bitten um Auskunft zur Adresse {}.",
+            WALLET.to_ascii_lowercase()
+        ),
+    );
+    let fake = request_mail(
+        "FBI Emergency <agent@fbi-gov.com>",
+        "f1@fbi-gov.com",
+        "",
+        "EMERGENCY disclosure request",
+        "This is an emergency disclosure request: a child's life is in imminent danger. Send the account holder's data within the hour.",
+    );
+    let mut all = thread.to_vec();
+    all.push(bka);
+    all.push(fake);
+    imap::append(&user, "INBOX", &all).await;
+
+    let database = TestDatabase::create().await;
+    let exchange = services::unique_exchange();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &user, &database.url, &exchange, 2);
+
+    // The first batch is committed, then the process dies before moving or publishing.
+    let crashed = run_once(&config, Some("after_commit"));
+    assert!(!crashed.status.success(), "{}", stderr(&crashed));
+    tokio::time::sleep(Duration::from_secs(LEASE_SECS)).await;
+    let run = run_once(&config, None);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_eq!(database.count("SELECT count(*) FROM messages").await, 5);
+    assert_eq!(database.count("SELECT count(*) FROM cases").await, 3);
+
+    let review = queue_events(&exchange, "review").await;
+    let security = queue_events(&exchange, "security").await;
+    let urgent = queue_events(&exchange, "urgent").await;
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/case-message.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    for event in review.iter().chain(&security) {
+        let errors: Vec<String> = validator
+            .iter_errors(event)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?} in {event}");
+    }
+
+    // The thread: one case, opened once and updated twice, nothing published twice.
+    let opened = with_event(&review, "case.opened");
+    assert_eq!(opened.len(), 2, "{review:#?}");
+    let fbi = opened
+        .iter()
+        .find(|e| e["message"]["message_id"] == "t1@fbi.gov")
+        .expect("the subpoena's case");
+    let reference = fbi["case"]["reference"].as_str().unwrap().to_string();
+    let updates = with_event(&review, "case.updated");
+    assert_eq!(updates.len(), 2);
+    assert!(
+        updates
+            .iter()
+            .all(|e| e["case"]["reference"] == reference.as_str())
+    );
+    let mut counts: Vec<i64> = updates
+        .iter()
+        .map(|e| e["case"]["message_count"].as_i64().unwrap())
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, vec![2, 3]);
+    assert_eq!(fbi["case"]["signals"][0]["code"], "first_contact");
+
+    // The two agencies' requests are linked both ways.
+    let german = opened
+        .iter()
+        .find(|e| e["message"]["message_id"] == "b1@bka.bund.de")
+        .unwrap();
+    assert_eq!(german["related_cases"][0]["reference"], reference.as_str());
+    assert_eq!(
+        german["related_cases"][0]["shared_targets"][0]["value"],
+        WALLET
+    );
+    // The earlier case hears of the link: by its own update when the later case arrives
+    // in the same batch, by a `case.linked` event otherwise.
+    let told: Vec<&Value> = review
+        .iter()
+        .filter(|e| e["case"]["reference"] == reference.as_str())
+        .filter(|e| {
+            e["related_cases"].as_array().is_some_and(|r| {
+                r.iter()
+                    .any(|r| r["reference"] == german["case"]["reference"])
+            })
+        })
+        .collect();
+    assert_eq!(told.len(), 1, "{review:#?}");
+    // The fake emergency reaches the security team only, never the urgent queue.
+    assert_eq!(security.len(), 1, "{security:#?}");
+    assert_eq!(security[0]["message"]["message_id"], "f1@fbi-gov.com");
+    assert_eq!(security[0]["sender"]["verdict"], "impersonation");
+    assert!(urgent.is_empty(), "{urgent:#?}");
+
+    // The security team finds the FBI mailbox compromised: its open case moves to them.
+    let decided = Command::new(env!("CARGO_BIN_EXE_lea-intake"))
+        .args([
+            "sender",
+            "confirm-impersonation",
+            "Agent@FBI.gov",
+            "--note",
+            "mailbox compromised",
+            "--by",
+            "secops",
+            "--config",
+        ])
+        .arg(&config)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(decided.status.success(), "{}", stderr(&decided));
+    let said = String::from_utf8_lossy(&decided.stdout);
+    assert!(said.contains(&reference), "{said}");
+    let security = queue_events(&exchange, "security").await;
+    assert_eq!(security.len(), 1, "{security:#?}");
+    assert_eq!(security[0]["event"], "case.reassessed");
+    assert_eq!(security[0]["case"]["reference"], reference.as_str());
+    assert_eq!(security[0]["case"]["impersonation_confirmed"], true);
+    assert!(queue_events(&exchange, "review").await.is_empty());
+
+    // Due dates: both open cases are due within 31 days, none is overdue yet.
+    let due = Command::new(env!("CARGO_BIN_EXE_lea-intake"))
+        .args(["cases", "due", "--within", "31", "--json", "--config"])
+        .arg(&config)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(due.status.code(), Some(0), "{}", stderr(&due));
+    let listed: Vec<Value> = String::from_utf8_lossy(&due.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(listed.len(), 3, "{listed:#?}");
+    assert!(listed.iter().all(|c| c["state"] == "due"));
+}
