@@ -14,6 +14,11 @@
 //! `--requests-only` uses the project's request and sender fixtures alone (ordinary
 //! intake mail) instead of mixing in the third-party corpus.
 //!
+//! `--preload=K` first imports K more copies of the workload into the database, each with
+//! a Message-ID of its own and no thread headers, so the timed run starts with K cases
+//! already stored that name the same targets: threading and related-case linking then
+//! work against a full database (the import is not timed).
+//!
 //! With `--import`, the same workload is written to one mbox file instead and imported
 //! with `lea-intake import` into SQLite and into PostgreSQL (messages/s, peak RSS).
 //!
@@ -146,15 +151,11 @@ fn bench_classify(binary: &Path, name: &str, dir: &Path, workdir: &Path) {
     );
 }
 
-/// Writes the workload as an mbox (From_ lines quoted as mboxrd does) and imports it
-/// into each backend.
-async fn import_bench(binary: &Path, n: usize, with_pdf: bool) {
+/// Writes messages as an mbox, From_ lines quoted as mboxrd does.
+fn write_mbox(mbox: &Path, messages: &[Vec<u8>]) {
     use std::io::Write;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mbox = dir.path().join("archive.mbox");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&mbox).expect("mbox"));
-    let messages = workload(n, with_pdf);
-    for message in &messages {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(mbox).expect("mbox"));
+    for message in messages {
         out.write_all(b"From bench@example.test Mon Jan  1 00:00:00 2024\n")
             .unwrap();
         for line in message.split_inclusive(|b| *b == b'\n') {
@@ -167,7 +168,66 @@ async fn import_bench(binary: &Path, n: usize, with_pdf: bool) {
         out.write_all(b"\n").unwrap();
     }
     out.flush().unwrap();
+}
+
+/// `message` as a new, unthreaded message: its Message-ID, In-Reply-To and References
+/// headers replaced by a Message-ID of its own.
+fn standalone(message: &[u8], id: &str) -> Vec<u8> {
+    let header_end = message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .or_else(|| message.windows(2).position(|w| w == b"\n\n"))
+        .unwrap_or(message.len());
+    let mut out = format!("Message-ID: <{id}>\r\n").into_bytes();
+    let mut skipping = false;
+    for line in message[..header_end].split_inclusive(|b| *b == b'\n') {
+        let folded = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        if !folded {
+            let lower = line.to_ascii_lowercase();
+            skipping = [&b"message-id:"[..], b"in-reply-to:", b"references:"]
+                .iter()
+                .any(|h| lower.starts_with(h));
+        }
+        if !skipping {
+            out.extend_from_slice(line);
+        }
+    }
+    out.extend_from_slice(&message[header_end..]);
+    out
+}
+
+/// Imports `k` unthreaded copies of the workload into the database at `url`.
+fn preload(binary: &Path, url: &str, k: usize, with_pdf: bool, dir: &Path) {
+    let messages: Vec<Vec<u8>> = workload(k, with_pdf)
+        .iter()
+        .enumerate()
+        .map(|(i, m)| standalone(m, &format!("preload-{i}@bench.test")))
+        .collect();
+    let mbox = dir.join("preload.mbox");
+    write_mbox(&mbox, &messages);
     drop(messages);
+    let started = Instant::now();
+    let status = Command::new(binary)
+        .args(["import", "--no-relay"])
+        .arg(&mbox)
+        .current_dir(dir)
+        .env("LEA_INTAKE_DATABASE__URL", url)
+        .env("LEA_INTAKE_LOG__LEVEL", "warn")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run the preload import");
+    assert!(status.success(), "preload import failed: {status}");
+    eprintln!(
+        "preloaded {k} messages in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Writes the workload as an mbox and imports it into each backend.
+async fn import_bench(binary: &Path, n: usize, with_pdf: bool) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mbox = dir.path().join("archive.mbox");
+    write_mbox(&mbox, &workload(n, with_pdf));
     let size = std::fs::metadata(&mbox).map(|m| m.len()).unwrap_or(0);
     eprintln!(
         "wrote {n} messages ({:.0} MiB) to {}",
@@ -224,6 +284,21 @@ async fn main() {
     let database = services::TestDatabase::create().await;
     let exchange = services::unique_exchange();
     let dir = tempfile::tempdir().expect("tempdir");
+    let preloaded = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--preload="))
+        .map(|k| k.parse::<usize>().expect("--preload=K takes a number"));
+    if let Some(k) = preloaded {
+        preload(&binary, &database.url, k, with_pdf, dir.path());
+        // The preloaded cases' events are not part of the timed run's work.
+        let mut connection = database.connect().await;
+        sqlx::query("UPDATE outbox SET sent_at = now() WHERE sent_at IS NULL")
+            .execute(&mut connection)
+            .await
+            .expect("mark the preload's events sent");
+    }
+    let cases_before = database.count("SELECT count(*) FROM cases").await;
+    let messages_before = database.count("SELECT count(*) FROM messages").await;
     let config = dir.path().join("bench.toml");
     std::fs::write(
         &config,
@@ -263,15 +338,18 @@ password_env = "LEA_BENCH_IMAP_PASSWORD"
             .current_dir(dir.path())
             .env("LEA_BENCH_IMAP_PASSWORD", imap::PASSWORD),
     );
-    let stored = database.count("SELECT count(*) FROM messages").await;
+    let stored = database.count("SELECT count(*) FROM messages").await - messages_before;
     let sent = database
         .count("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL")
         .await;
     let moved = imap::count(&user, "Processed").await;
+    let cases_after = database.count("SELECT count(*) FROM cases").await;
+    let links = database.count("SELECT count(*) FROM case_links").await;
     println!(
         "end to end (IMAP TLS -> parse+classify -> PostgreSQL -> RabbitMQ confirmed -> moved): \
          {n} messages in {seconds:.2} s = {:.0} messages/s; stored {stored}, published {sent}, \
-         moved {moved}; peak RSS {rss:.0} MiB",
+         moved {moved}; {cases_before} cases before, {cases_after} after, {links} case links; \
+         peak RSS {rss:.0} MiB",
         n as f64 / seconds
     );
     services::delete_topology(&exchange).await;

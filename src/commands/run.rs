@@ -103,7 +103,21 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
             );
         }
         let mut sink = open_sink(&settings).await?;
-        let pass = relay::drain(&store, &mut sink, &relay_options(&settings)).await?;
+        let options = relay_options(&settings);
+        let mut pass = relay::drain(&store, &mut sink, &options).await?;
+        // Events claimed by a relay that died (a crash right after a commit) come free
+        // when its claim runs out: wait for that rather than leave them behind.
+        let deadline = tokio::time::Instant::now() + options.lease + Duration::from_secs(2);
+        while failed == 0
+            && pass.refused == 0
+            && store.stats().await?.outbox_pending > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let next = relay::drain(&store, &mut sink, &options).await?;
+            pass.confirmed += next.confirmed;
+            pass.refused += next.refused;
+        }
         tracing::info!(
             published = pass.confirmed,
             refused = pass.refused,
