@@ -2,7 +2,7 @@
 //! is numbered, and which event it produces. The databases provide only the SQL
 //! primitives of [`CaseTx`], each working on a whole batch.
 
-use crate::event::{CaseEvent, CaseSummary, MessageSummary, SCHEMA_VERSION, routing_key};
+use crate::event::{CaseEvent, CaseSummary, MessageSummary, SCHEMA_VERSION};
 use crate::store::{BatchOutcome, Incoming, StoreError, StoredCursor};
 use chrono::{DateTime, Datelike, Utc};
 use lea_ingest::Origin;
@@ -97,6 +97,8 @@ impl Default for ReferenceFormat {
 #[derive(Debug, Clone, Default)]
 pub struct CaseOptions {
     pub reference_format: ReferenceFormat,
+    /// The configured routing rules; none: `case.<verdict>.<kind>` for every case.
+    pub routing: crate::routing::RoutingRules,
 }
 
 /// A case as the rules need it.
@@ -352,7 +354,7 @@ pub async fn commit_batch<T: CaseTx>(
 
     if !fresh.is_empty() {
         let plan = plan::<T>(tx, &fresh, options, now).await?;
-        write(tx, plan, now, &mut outcome).await?;
+        write(tx, plan, options, now, &mut outcome).await?;
     }
 
     let mut cursors: HashMap<(String, String), StoredCursor> = HashMap::new();
@@ -596,6 +598,7 @@ async fn plan<'a, T: CaseTx>(
 async fn write<T: CaseTx>(
     tx: &mut T,
     plan: Plan<'_>,
+    options: &CaseOptions,
     now: DateTime<Utc>,
     outcome: &mut BatchOutcome,
 ) -> Result<(), StoreError> {
@@ -685,6 +688,7 @@ async fn write<T: CaseTx>(
             value: &t.value,
         }));
         let event = case_event(
+            options,
             incoming,
             &case,
             message_count,
@@ -710,6 +714,7 @@ async fn write<T: CaseTx>(
 }
 
 fn case_event(
+    options: &CaseOptions,
     incoming: &Incoming,
     case: &CaseRow,
     message_count: i64,
@@ -720,7 +725,7 @@ fn case_event(
 ) -> CaseEvent {
     let message = &incoming.message;
     let assessment = &incoming.assessment;
-    let key = routing_key(assessment.sender.verdict, assessment.request.kind);
+    let key = options.routing.routing_key(assessment, &[]);
     CaseEvent {
         schema: SCHEMA_VERSION.to_string(),
         event_id: uuid::Uuid::now_v7(),

@@ -9,8 +9,8 @@ use crate::pipeline::{Pipeline, Totals};
 use crate::store::with_store;
 use anyhow::{Context, Result};
 use lea_ingest::{ArchiveSource, ImapSource, MailboxCursor};
+use lea_router::Store;
 use lea_router::relay::{self, RelayOptions};
-use lea_router::{CaseOptions, ReferenceFormat, Store};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,9 +41,7 @@ async fn import_with<S: Store>(
     let pipeline = Pipeline {
         store: store.clone(),
         analyzer: Arc::new(analyzer(&settings)?),
-        case_options: CaseOptions {
-            reference_format: ReferenceFormat::parse(&settings.cases.reference_format)?,
-        },
+        case_options: settings.case_options()?,
         imported: true,
         committed: Default::default(),
     };

@@ -20,8 +20,8 @@ use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use lea_ingest::{IdleOutcome, ImapConfig, ImapSource, MailboxCursor, Secret, TlsMode};
 use lea_ingest::{RawMessage, Source, SourceError};
+use lea_router::Store;
 use lea_router::relay::{self, RelayOptions};
-use lea_router::{CaseOptions, ReferenceFormat, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, watch};
@@ -35,9 +35,7 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
     let pipeline = Arc::new(Pipeline {
         store: store.clone(),
         analyzer: Arc::new(analyzer(&settings)?),
-        case_options: CaseOptions {
-            reference_format: ReferenceFormat::parse(&settings.cases.reference_format)?,
-        },
+        case_options: settings.case_options()?,
         imported: false,
         committed: Default::default(),
     });
