@@ -713,6 +713,8 @@ async fn write<T: CaseTx>(
     Ok(())
 }
 
+// The case's parts are passed apart because they come from different plan entries.
+#[allow(clippy::too_many_arguments)]
 fn case_event(
     options: &CaseOptions,
     incoming: &Incoming,
