@@ -601,16 +601,28 @@ async fn assert_routed(
     sink.close().await;
 }
 
+/// The topology a configuration with `specs` as its rules declares, all under `base`.
+fn configured(base: &str, specs: &[RuleSpec]) -> (TopologyNames, RoutingRules, Topology) {
+    let names = TopologyNames::under(base);
+    let rules = RoutingRules::new(specs).expect("rules");
+    let topology =
+        Topology::with_rules(&names, Some(DEFAULT_DELIVERY_LIMIT), &rules).expect("topology");
+    (names, rules, topology)
+}
+
+/// A rule for `verdicts` (and `kinds`, when given) feeding `queue`.
+fn queue_rule(verdicts: &[&str], kinds: Option<&[&str]>, queue: &str) -> RuleSpec {
+    RuleSpec {
+        verdict: strings(verdicts),
+        kind: kinds.and_then(strings),
+        queue: Some(queue.to_owned()),
+        ..RuleSpec::default()
+    }
+}
+
 #[tokio::test]
 async fn every_case_key_reaches_exactly_the_documented_queues() {
-    let base = unique_base();
-    let names = TopologyNames::under(&base);
-    let topology = Topology::with_rules(
-        &names,
-        Some(DEFAULT_DELIVERY_LIMIT),
-        &RoutingRules::default(),
-    )
-    .expect("default topology");
+    let (names, _, topology) = configured(&unique_base(), &[]);
     with_topology(&topology, |topology| async move {
         let rules = RoutingRules::default();
         let mut events = Vec::new();
@@ -648,31 +660,30 @@ async fn every_case_key_reaches_exactly_the_documented_queues() {
 #[tokio::test]
 async fn custom_rules_route_to_their_queues_and_the_built_in_ones_still() {
     let base = unique_base();
-    let names = TopologyNames::under(&base);
     let freeze_queue = format!("{base}.freeze");
-    let rules = RoutingRules::new(&[
-        RuleSpec {
-            verdict: strings(&["verified", "unverified"]),
-            kind: strings(&["freeze_request"]),
-            queue: Some(freeze_queue.clone()),
-            ..RuleSpec::default()
-        },
-        RuleSpec {
-            verdict: strings(&["verified"]),
-            agency: strings(&["federal bureau"]),
-            route: Some("fbi".to_owned()),
-            ..RuleSpec::default()
-        },
-        RuleSpec {
-            signals: strings(&["related_to_impersonation"]),
-            queue: Some(names.security.clone()),
-            route: Some("related".to_owned()),
-            ..RuleSpec::default()
-        },
-    ])
-    .expect("rules");
-    let topology =
-        Topology::with_rules(&names, Some(DEFAULT_DELIVERY_LIMIT), &rules).expect("topology");
+    let security = TopologyNames::under(&base).security;
+    let (names, rules, topology) = configured(
+        &base,
+        &[
+            queue_rule(
+                &["verified", "unverified"],
+                Some(&["freeze_request"]),
+                &freeze_queue,
+            ),
+            RuleSpec {
+                verdict: strings(&["verified"]),
+                agency: strings(&["federal bureau"]),
+                route: Some("fbi".to_owned()),
+                ..RuleSpec::default()
+            },
+            RuleSpec {
+                signals: strings(&["related_to_impersonation"]),
+                queue: Some(security),
+                route: Some("related".to_owned()),
+                ..RuleSpec::default()
+            },
+        ],
+    );
     with_topology(&topology, |topology| async move {
         let cases: [(Verdict, RequestKind, &str, &[&str]); 6] = [
             (
@@ -786,16 +797,12 @@ fn bindings_under(base: &str) -> Vec<String> {
 #[tokio::test]
 async fn declaring_the_configured_topology_twice_changes_nothing() {
     let base = unique_base();
-    let names = TopologyNames::under(&base);
-    let rules = RoutingRules::new(&[RuleSpec {
-        verdict: strings(&["verified"]),
-        kind: strings(&["mlat", "court_order"]),
-        queue: Some(format!("{base}.mlat")),
-        ..RuleSpec::default()
-    }])
-    .expect("rules");
-    let topology =
-        Topology::with_rules(&names, Some(DEFAULT_DELIVERY_LIMIT), &rules).expect("topology");
+    let rule = queue_rule(
+        &["verified"],
+        Some(&["mlat", "court_order"]),
+        &format!("{base}.mlat"),
+    );
+    let (names, _, topology) = configured(&base, &[rule]);
     with_topology(&topology, |topology| async move {
         let (_connection, channel) = admin().await;
         topology.declare(&channel).await.expect("first declaration");
@@ -837,16 +844,8 @@ async fn declaring_the_configured_topology_twice_changes_nothing() {
 #[tokio::test]
 async fn a_rule_queue_declared_otherwise_is_a_permanent_error() {
     let base = unique_base();
-    let names = TopologyNames::under(&base);
     let rule_queue = format!("{base}.freeze");
-    let rules = RoutingRules::new(&[RuleSpec {
-        verdict: strings(&["verified"]),
-        queue: Some(rule_queue.clone()),
-        ..RuleSpec::default()
-    }])
-    .expect("rules");
-    let topology =
-        Topology::with_rules(&names, Some(DEFAULT_DELIVERY_LIMIT), &rules).expect("topology");
+    let (_, _, topology) = configured(&base, &[queue_rule(&["verified"], None, &rule_queue)]);
     with_topology(&topology, |topology| async move {
         // Someone made the queue a classic one before lea-intake declared it.
         let (_connection, channel) = admin().await;
