@@ -16,6 +16,7 @@ pub struct Settings {
     pub classifier: ClassifierSettings,
     pub directory: DirectorySettings,
     pub cases: CaseSettings,
+    pub routing: RoutingSettings,
     pub limits: LimitSettings,
     pub pdf: PdfSettings,
     pub pipeline: PipelineSettings,
@@ -78,6 +79,15 @@ pub struct AmqpSettings {
     pub exchange: String,
     /// Seconds to wait for the broker's confirms of one batch.
     pub confirm_timeout_secs: u64,
+    /// Queue and dead-letter names; unset: `<exchange>.security`, `.urgent`, `.review`,
+    /// `.dlx`, `.dead`.
+    pub security_queue: Option<String>,
+    pub urgent_queue: Option<String>,
+    pub review_queue: Option<String>,
+    pub dead_letter_exchange: Option<String>,
+    pub dead_letter_queue: Option<String>,
+    /// Deliveries of one message before a work queue dead-letters it.
+    pub delivery_limit: u32,
 }
 
 impl Default for AmqpSettings {
@@ -86,6 +96,28 @@ impl Default for AmqpSettings {
             url: "amqp://guest:guest@127.0.0.1:5672/%2f".to_string(),
             exchange: "lea.cases".to_string(),
             confirm_timeout_secs: 30,
+            security_queue: None,
+            urgent_queue: None,
+            review_queue: None,
+            dead_letter_exchange: None,
+            dead_letter_queue: None,
+            delivery_limit: lea_router::sink::topology::DEFAULT_DELIVERY_LIMIT,
+        }
+    }
+}
+
+impl AmqpSettings {
+    /// The configured names, each defaulting to a name under the exchange.
+    pub fn names(&self) -> lea_router::sink::TopologyNames {
+        let standard = lea_router::sink::TopologyNames::under(&self.exchange);
+        let pick = |set: &Option<String>, default: String| set.clone().unwrap_or(default);
+        lea_router::sink::TopologyNames {
+            security: pick(&self.security_queue, standard.security),
+            urgent: pick(&self.urgent_queue, standard.urgent),
+            review: pick(&self.review_queue, standard.review),
+            dead_letter_exchange: pick(&self.dead_letter_exchange, standard.dead_letter_exchange),
+            dead_letter_queue: pick(&self.dead_letter_queue, standard.dead_letter_queue),
+            exchange: standard.exchange,
         }
     }
 }
@@ -96,6 +128,8 @@ impl std::fmt::Debug for AmqpSettings {
             .field("url", &redact_url(&self.url))
             .field("exchange", &self.exchange)
             .field("confirm_timeout_secs", &self.confirm_timeout_secs)
+            .field("names", &self.names())
+            .field("delivery_limit", &self.delivery_limit)
             .finish()
     }
 }
@@ -155,6 +189,13 @@ impl Default for CaseSettings {
             notice_interval_secs: 60,
         }
     }
+}
+
+/// `[[routing.rules]]`: matched in order, the first match chooses the route.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoutingSettings {
+    pub rules: Vec<lea_router::RuleSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -435,10 +476,21 @@ impl Settings {
         if self.cases.notice_interval_secs == 0 {
             bail!("cases.notice_interval_secs must be at least 1");
         }
+        if self.amqp.delivery_limit == 0 {
+            bail!("amqp.delivery_limit must be at least 1");
+        }
+        // Built even with the JSON-lines sink: a rule that would be refused by the
+        // broker's topology is refused now, not when the sink is switched over.
+        self.topology()?;
         Ok(())
     }
 
-    /// The case rules: reference format and due dates.
+    /// The routing rules, checked.
+    pub fn routing_rules(&self) -> Result<lea_router::RoutingRules> {
+        Ok(lea_router::RoutingRules::new(&self.routing.rules)?)
+    }
+
+    /// The case rules: reference format, due dates and routing rules.
     pub fn case_options(&self) -> Result<lea_router::CaseOptions> {
         use lea_router::due::{DuePolicy, parse_period};
         let cases = &self.cases;
@@ -460,7 +512,17 @@ impl Settings {
         Ok(lea_router::CaseOptions {
             reference_format: lea_router::ReferenceFormat::parse(&cases.reference_format)?,
             due,
+            routing: self.routing_rules()?,
         })
+    }
+
+    /// What the AMQP sink declares: the built-in queues and those the rules name.
+    pub fn topology(&self) -> Result<lea_router::sink::Topology> {
+        Ok(lea_router::sink::Topology::with_rules(
+            &self.amqp.names(),
+            Some(self.amqp.delivery_limit),
+            &self.routing_rules()?,
+        )?)
     }
 
     pub fn classifier_config(&self) -> lea_classifier::ClassifierConfig {
@@ -509,6 +571,106 @@ mod tests {
         let s = Settings::load(Some(&path)).expect("config/example.toml loads");
         assert_eq!(s.mailboxes.len(), 1);
         assert_eq!(s.mailboxes[0].tls, TlsSetting::Implicit);
+    }
+
+    fn load_toml(text: &str) -> Result<Settings> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, text).unwrap();
+        Settings::load(Some(&path))
+    }
+
+    #[test]
+    fn routing_rules_and_queue_names_come_from_the_file() {
+        let s = load_toml(
+            r#"
+[amqp]
+exchange = "lea.test"
+review_queue = "reviewers"
+delivery_limit = 7
+
+[[routing.rules]]
+name = "freezes"
+verdict = ["verified", "unverified"]
+kind = ["freeze_request"]
+queue = "lea.test.freeze"
+
+[[routing.rules]]
+agency = ["DE"]
+urgent = true
+route = "de-urgent"
+"#,
+        )
+        .expect("loads");
+        let rules = s.routing_rules().unwrap();
+        assert_eq!(rules.rules().len(), 2);
+        assert_eq!(rules.rules()[0].label(), "1 (freezes)");
+        assert_eq!(rules.rules()[1].route(), "de-urgent");
+        let topology = s.topology().unwrap();
+        assert_eq!(topology.delivery_limit, Some(7));
+        assert_eq!(topology.dead_letter_queue, "lea.test.dead");
+        let names: Vec<&str> = topology.queues.iter().map(|q| q.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "lea.test.security",
+                "lea.test.urgent",
+                "reviewers",
+                "lea.test.freeze"
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_routing_rules_are_refused_at_load() {
+        for (rules, expected) in [
+            (
+                "[[routing.rules]]\nkind = [\"warrant\"]\nroute = \"x\"\n",
+                "routing rule 1: unknown kind \"warrant\"",
+            ),
+            (
+                "[[routing.rules]]\nverdict = [\"verified\"]\nqueue = \"\"\n",
+                "routing rule 1: `queue` is empty",
+            ),
+            (
+                "[[routing.rules]]\nroute = \"all\"\n[[routing.rules]]\nurgent = true\nroute = \"u\"\n",
+                "routing rule 2: can never match",
+            ),
+            (
+                "[[routing.rules]]\nkind = [\"emergency_disclosure\"]\nqueue = \"lea.cases.urgent\"\n",
+                "must never receive a suspected impersonation",
+            ),
+            (
+                "[[routing.rules]]\nroute = \"x\"\nqueues = \"typo\"\n",
+                "queues",
+            ),
+        ] {
+            let error = format!("{:#}", load_toml(rules).expect_err(expected));
+            assert!(error.contains(expected), "{error:?} lacks {expected:?}");
+        }
+    }
+
+    #[test]
+    fn the_commented_routing_rules_of_the_example_are_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/example.toml");
+        let example = std::fs::read_to_string(path).unwrap();
+        let mut in_rules = false;
+        let uncommented: Vec<&str> = example
+            .lines()
+            .map(|line| {
+                in_rules |= line.starts_with("# [[routing.rules]]");
+                in_rules &= line != "[limits]";
+                match (in_rules, line) {
+                    (true, "#") => "",
+                    (true, _) => line.strip_prefix("# ").unwrap_or(line),
+                    (false, _) => line,
+                }
+            })
+            .collect();
+        let s = load_toml(&uncommented.join("\n")).expect("the example rules load");
+        assert_eq!(s.routing.rules.len(), 3);
+        let topology = s.topology().unwrap();
+        assert!(topology.queues.iter().any(|q| q.name == "lea.cases.freeze"));
     }
 
     #[test]

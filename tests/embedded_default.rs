@@ -109,3 +109,74 @@ fn an_import_killed_midway_resumes_without_duplicates() {
     let summary = String::from_utf8_lossy(&again.stdout);
     assert!(summary.contains("0 new, 23 already stored"), "{summary}");
 }
+
+#[test]
+fn configured_routing_rules_choose_the_routing_keys() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixtures = root.join("fixtures/requests");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lea.toml"),
+        r#"
+[[routing.rules]]
+name = "German-speaking"
+jurisdiction = ["DE", "AT"]
+route = "dach"
+
+[[routing.rules]]
+verdict = ["verified", "unverified"]
+kind = ["freeze_request"]
+queue = "lea.cases.holds"
+"#,
+    )
+    .unwrap();
+    let out = lea(
+        dir.path(),
+        &["--config", "lea.toml", "import", fixtures.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cases = std::fs::read_to_string(dir.path().join("cases.jsonl")).unwrap();
+    let mut routed = [0, 0];
+    for line in cases.lines() {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        let verdict = event["sender"]["verdict"].as_str().unwrap();
+        let kind = event["request"]["kind"].as_str().unwrap();
+        let jurisdiction = event["request"]["jurisdiction"].as_str().unwrap_or("");
+        let base = format!("case.{verdict}.{kind}");
+        let expected = if ["DE", "AT"].contains(&jurisdiction) {
+            routed[0] += 1;
+            format!("{base}.dach")
+        } else if verdict != "impersonation" && kind == "freeze_request" {
+            routed[1] += 1;
+            format!("{base}.holds")
+        } else {
+            base
+        };
+        assert_eq!(event["routing_key"], expected.as_str(), "{line}");
+    }
+    assert!(
+        routed[0] > 0 && routed[1] > 0,
+        "the fixtures exercise both rules: {routed:?}"
+    );
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[routing.rules]]\nkind = [\"warrant\"]\nroute = \"x\"\n",
+    )
+    .unwrap();
+    let out = lea(
+        dir.path(),
+        &["--config", "bad.toml", "import", fixtures.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("routing rule 1: unknown kind \"warrant\""),
+        "{stderr}"
+    );
+}

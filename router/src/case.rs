@@ -5,7 +5,6 @@
 use crate::due::{CaseDates, DuePolicy};
 use crate::event::{
     CaseEvent, CaseSummary, MessageSummary, RelatedCase, SCHEMA_VERSION, SharedTarget, event_names,
-    routing_key,
 };
 use crate::feedback::{self, Decision, SenderDecision};
 use crate::store::{BatchOutcome, Incoming, StoreError, StoredCursor};
@@ -104,6 +103,8 @@ impl Default for ReferenceFormat {
 pub struct CaseOptions {
     pub reference_format: ReferenceFormat,
     pub due: DuePolicy,
+    /// The configured routing rules; none: `case.<verdict>.<kind>` for every case.
+    pub routing: crate::routing::RoutingRules,
 }
 
 /// A case as the rules need it.
@@ -803,8 +804,9 @@ pub mod case_signal_codes {
 }
 
 /// The routing key of an event about a case, from the assessment it is routed with.
-pub fn route(_options: &CaseOptions, assessment: &Assessment, _case_signals: &[Signal]) -> String {
-    routing_key(assessment.sender.verdict, assessment.request.kind)
+pub fn route(options: &CaseOptions, assessment: &Assessment, case_signals: &[Signal]) -> String {
+    let codes: Vec<&str> = case_signals.iter().map(|s| s.code.as_str()).collect();
+    options.routing.routing_key(assessment, &codes)
 }
 
 /// Each message's sender with the security team's decisions applied, and whether the

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: &str = "lea-intake.case.v1";
 
-/// `case.<verdict>.<kind>`, e.g. `case.impersonation.emergency_disclosure`.
+/// `case.<verdict>.<kind>`, e.g. `case.impersonation.emergency_disclosure`: the key of a
+/// case no routing rule matches. [`crate::routing::RoutingRules::routing_key`] adds the
+/// matching rule's route.
 pub fn routing_key(verdict: Verdict, kind: RequestKind) -> String {
     format!("case.{}.{}", verdict.as_str(), kind.as_str())
 }

@@ -7,23 +7,36 @@ use std::panic::AssertUnwindSafe;
 use std::process::Command;
 use std::time::Duration;
 
-use futures::FutureExt;
+use futures::{FutureExt, StreamExt};
 use lapin::{
     Channel, Connection, ConnectionProperties,
     message::Delivery as AmqpDelivery,
     options::{
-        BasicGetOptions, BasicNackOptions, ExchangeDeleteOptions, QueueBindOptions,
-        QueueDeclareOptions, QueueDeleteOptions,
+        BasicConsumeOptions, BasicGetOptions, BasicNackOptions, BasicQosOptions,
+        ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
     },
     types::{AMQPValue, FieldTable},
 };
+use lea_classifier::{
+    AgencyRef, Assessment, RequestAssessment, RequestKind, SenderAssessment, Verdict,
+};
+use lea_router::routing::{KINDS, VERDICTS};
 use lea_router::sink::topology::{
-    REQUEST_KINDS, VERDICT_IMPERSONATION, VERDICT_UNVERIFIED, VERDICT_VERIFIED,
+    DEFAULT_DELIVERY_LIMIT, REQUEST_KINDS, VERDICT_IMPERSONATION, VERDICT_UNVERIFIED,
+    VERDICT_VERIFIED,
 };
 use lea_router::sink::{
-    AmqpConfig, AmqpSink, Delivery, OutboundEvent, Sink, SinkError, Topology, amqp::redact_url,
+    AmqpConfig, AmqpSink, Delivery, OutboundEvent, Sink, SinkError, Topology, TopologyNames,
+    amqp::redact_url,
 };
+use lea_router::{RoutingRules, RuleSpec};
 use uuid::Uuid;
+
+// The example consumer's handling function, run here against the real broker; its
+// `main` is only used when it runs as an example.
+#[allow(dead_code)]
+#[path = "../examples/consumer.rs"]
+mod consumer;
 
 const CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -249,49 +262,6 @@ async fn a_broker_nack_is_rejected_not_success() {
     .await;
 }
 
-#[tokio::test]
-async fn every_case_key_reaches_exactly_the_documented_queues() {
-    let topology = Topology::named(&unique_base());
-    with_topology(&topology, |topology| async move {
-        let mut sink = AmqpSink::connect(config(&topology)).await.expect("connect");
-        let mut events = Vec::new();
-        for verdict in [VERDICT_VERIFIED, VERDICT_UNVERIFIED, VERDICT_IMPERSONATION] {
-            for kind in REQUEST_KINDS {
-                events.push(event(&format!("case.{verdict}.{kind}"), events.len()));
-            }
-        }
-        let deliveries = sink.publish(&events).await.expect("publish");
-        assert!(all_confirmed(&deliveries), "{deliveries:?}");
-
-        let (_connection, channel) = admin().await;
-        for queue in &topology.queues {
-            let got: BTreeSet<String> = drain(&channel, &queue.name)
-                .await
-                .iter()
-                .map(|d| d.routing_key.to_string())
-                .collect();
-            let expected: BTreeSet<String> = events
-                .iter()
-                .filter(|e| {
-                    topology
-                        .queues_for(&e.routing_key)
-                        .contains(&queue.name.as_str())
-                })
-                .map(|e| e.routing_key.clone())
-                .collect();
-            assert_eq!(got, expected, "queue {}", queue.name);
-            if queue.name.ends_with(".urgent") {
-                assert!(!got.contains("case.impersonation.emergency_disclosure"));
-            }
-            if queue.name.ends_with(".security") {
-                assert!(got.contains("case.impersonation.emergency_disclosure"));
-            }
-        }
-        sink.close().await;
-    })
-    .await;
-}
-
 fn is_precondition_failed(error: &lapin::Error) -> bool {
     error.to_string().contains("PRECONDITION") || error.to_string().contains("406")
 }
@@ -378,30 +348,40 @@ async fn topology_is_idempotent_quorum_and_dead_letters() {
             .await
             .expect("nack");
 
-        // Dead-lettering is asynchronous inside the broker: poll, bounded.
-        let mut dead = None;
-        for _ in 0..100 {
-            dead = get(&channel, &topology.dead_letter_queue).await;
-            if dead.is_some() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let dead = dead.expect("the rejected message reached the dead-letter queue");
-        assert_eq!(message_id(&dead), sent.event_id.to_string());
-        assert_eq!(dead.data, sent.payload);
-        let first_death_queue = dead
-            .properties
-            .headers()
-            .as_ref()
-            .and_then(|headers| headers.inner().get("x-first-death-queue").cloned());
-        assert_eq!(
-            first_death_queue,
-            Some(AMQPValue::LongString(security.as_str().into()))
-        );
+        assert_dead_lettered(&channel, &topology, &sent, &security).await;
         sink.close().await;
     })
     .await;
+}
+
+/// `sent` arrived in the dead-letter queue, rejected by `from_queue`.
+async fn assert_dead_lettered(
+    channel: &Channel,
+    topology: &Topology,
+    sent: &OutboundEvent,
+    from_queue: &str,
+) {
+    // Dead-lettering is asynchronous inside the broker: poll, bounded.
+    let mut dead = None;
+    for _ in 0..100 {
+        dead = get(channel, &topology.dead_letter_queue).await;
+        if dead.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let dead = dead.expect("the rejected message reached the dead-letter queue");
+    assert_eq!(message_id(&dead), sent.event_id.to_string());
+    assert_eq!(dead.data, sent.payload);
+    let first_death_queue = dead
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|headers| headers.inner().get("x-first-death-queue").cloned());
+    assert_eq!(
+        first_death_queue,
+        Some(AMQPValue::LongString(from_queue.into()))
+    );
 }
 
 /// The broker's process ids of the connections carrying `name`.
@@ -555,4 +535,458 @@ async fn a_lazily_started_sink_connects_on_its_first_publish() {
         sink.close().await;
     })
     .await;
+}
+
+fn strings(values: &[&str]) -> Option<Vec<String>> {
+    Some(values.iter().map(|v| (*v).to_owned()).collect())
+}
+
+fn assessment(verdict: Verdict, kind: RequestKind, agency: &str) -> Assessment {
+    Assessment {
+        sender: SenderAssessment {
+            address: "officer@agency.example".to_owned(),
+            display_name: None,
+            domain: "agency.example".to_owned(),
+            verdict,
+            agency: Some(AgencyRef {
+                name: agency.to_owned(),
+                country: "DE".to_owned(),
+            }),
+            risk: 0,
+            signals: Vec::new(),
+        },
+        request: RequestAssessment {
+            kind,
+            urgent: false,
+            deadline: None,
+            deadline_text: None,
+            agency_reference: None,
+            jurisdiction: Some("DE".to_owned()),
+            language: None,
+        },
+        targets: Vec::new(),
+        attachments: Vec::new(),
+    }
+}
+
+/// Publishes `events` and checks that each queue of `topology` received exactly the
+/// keys `expected` names for it (and `queues_for` agrees).
+async fn assert_routed(
+    topology: &Topology,
+    events: &[OutboundEvent],
+    expected: impl Fn(&str) -> BTreeSet<String>,
+) {
+    let mut sink = AmqpSink::connect(config(topology)).await.expect("connect");
+    let deliveries = sink.publish(events).await.expect("publish");
+    assert!(all_confirmed(&deliveries), "{deliveries:?}");
+    let (_connection, channel) = admin().await;
+    for queue in &topology.queues {
+        let got: BTreeSet<String> = drain(&channel, &queue.name)
+            .await
+            .iter()
+            .map(|d| d.routing_key.to_string())
+            .collect();
+        let by_bindings: BTreeSet<String> = events
+            .iter()
+            .filter(|e| {
+                topology
+                    .queues_for(&e.routing_key)
+                    .contains(&queue.name.as_str())
+            })
+            .map(|e| e.routing_key.clone())
+            .collect();
+        assert_eq!(got, expected(&queue.name), "queue {}", queue.name);
+        assert_eq!(got, by_bindings, "queue {} against queues_for", queue.name);
+    }
+    sink.close().await;
+}
+
+/// The topology a configuration with `specs` as its rules declares, all under `base`.
+fn configured(base: &str, specs: &[RuleSpec]) -> (TopologyNames, RoutingRules, Topology) {
+    let names = TopologyNames::under(base);
+    let rules = RoutingRules::new(specs).expect("rules");
+    let topology =
+        Topology::with_rules(&names, Some(DEFAULT_DELIVERY_LIMIT), &rules).expect("topology");
+    (names, rules, topology)
+}
+
+/// A rule for `verdicts` (and `kinds`, when given) feeding `queue`.
+fn queue_rule(verdicts: &[&str], kinds: Option<&[&str]>, queue: &str) -> RuleSpec {
+    RuleSpec {
+        verdict: strings(verdicts),
+        kind: kinds.and_then(strings),
+        queue: Some(queue.to_owned()),
+        ..RuleSpec::default()
+    }
+}
+
+#[tokio::test]
+async fn every_case_key_reaches_exactly_the_documented_queues() {
+    let (names, _, topology) = configured(&unique_base(), &[]);
+    with_topology(&topology, |topology| async move {
+        let rules = RoutingRules::default();
+        let mut events = Vec::new();
+        for verdict in VERDICTS {
+            for kind in KINDS {
+                let key = rules.routing_key(&assessment(verdict, kind, "Any agency"), &[]);
+                events.push(event(&key, events.len()));
+            }
+        }
+        // The table of docs/routing.md, written out rather than derived from the bindings.
+        let documented = |queue: &str| -> BTreeSet<String> {
+            let mut keys = BTreeSet::new();
+            for verdict in [VERDICT_VERIFIED, VERDICT_UNVERIFIED, VERDICT_IMPERSONATION] {
+                for kind in REQUEST_KINDS {
+                    let genuine = verdict != VERDICT_IMPERSONATION;
+                    let wanted = if queue == names.security {
+                        !genuine
+                    } else if queue == names.urgent {
+                        genuine && kind == "emergency_disclosure"
+                    } else {
+                        genuine
+                    };
+                    if wanted {
+                        keys.insert(format!("case.{verdict}.{kind}"));
+                    }
+                }
+            }
+            keys
+        };
+        assert_routed(&topology, &events, documented).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn custom_rules_route_to_their_queues_and_the_built_in_ones_still() {
+    let base = unique_base();
+    let freeze_queue = format!("{base}.freeze");
+    let security = TopologyNames::under(&base).security;
+    let (names, rules, topology) = configured(
+        &base,
+        &[
+            queue_rule(
+                &["verified", "unverified"],
+                Some(&["freeze_request"]),
+                &freeze_queue,
+            ),
+            RuleSpec {
+                verdict: strings(&["verified"]),
+                agency: strings(&["federal bureau"]),
+                route: Some("fbi".to_owned()),
+                ..RuleSpec::default()
+            },
+            RuleSpec {
+                signals: strings(&["related_to_impersonation"]),
+                queue: Some(security),
+                route: Some("related".to_owned()),
+                ..RuleSpec::default()
+            },
+        ],
+    );
+    with_topology(&topology, |topology| async move {
+        let cases: [(Verdict, RequestKind, &str, &[&str]); 6] = [
+            (
+                Verdict::Verified,
+                RequestKind::FreezeRequest,
+                "Some police",
+                &[],
+            ),
+            (
+                Verdict::Impersonation,
+                RequestKind::FreezeRequest,
+                "Some police",
+                &[],
+            ),
+            (
+                Verdict::Verified,
+                RequestKind::EmergencyDisclosure,
+                "Federal Bureau",
+                &[],
+            ),
+            (
+                Verdict::Unverified,
+                RequestKind::Subpoena,
+                "Federal Bureau",
+                &[],
+            ),
+            (
+                Verdict::Unverified,
+                RequestKind::Subpoena,
+                "Some police",
+                &["related_to_impersonation"],
+            ),
+            (
+                Verdict::Impersonation,
+                RequestKind::EmergencyDisclosure,
+                "Federal Bureau",
+                &[],
+            ),
+        ];
+        let events: Vec<OutboundEvent> = cases
+            .iter()
+            .enumerate()
+            .map(|(n, (verdict, kind, agency, signals))| {
+                event(
+                    &rules.routing_key(&assessment(*verdict, *kind, agency), signals),
+                    n,
+                )
+            })
+            .collect();
+        let keys: Vec<&str> = events.iter().map(|e| e.routing_key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "case.verified.freeze_request.freeze",
+                "case.impersonation.freeze_request",
+                "case.verified.emergency_disclosure.fbi",
+                "case.unverified.subpoena",
+                "case.unverified.subpoena.related",
+                "case.impersonation.emergency_disclosure",
+            ]
+        );
+        let expected = |queue: &str| -> BTreeSet<String> {
+            let keys: &[&str] = if queue == freeze_queue {
+                &["case.verified.freeze_request.freeze"]
+            } else if queue == names.security {
+                &[
+                    "case.impersonation.freeze_request",
+                    "case.unverified.subpoena.related",
+                    "case.impersonation.emergency_disclosure",
+                ]
+            } else if queue == names.urgent {
+                &["case.verified.emergency_disclosure.fbi"]
+            } else {
+                &[
+                    "case.verified.freeze_request.freeze",
+                    "case.verified.emergency_disclosure.fbi",
+                    "case.unverified.subpoena",
+                    "case.unverified.subpoena.related",
+                ]
+            };
+            keys.iter().map(|k| (*k).to_owned()).collect()
+        };
+        assert_routed(&topology, &events, expected).await;
+    })
+    .await;
+}
+
+/// Bindings of the broker whose source or destination starts with `base`, sorted.
+fn bindings_under(base: &str) -> Vec<String> {
+    let output = Command::new("rabbitmqctl")
+        .args([
+            "-q",
+            "list_bindings",
+            "--no-table-headers",
+            "source_name",
+            "destination_name",
+            "routing_key",
+        ])
+        .output()
+        .expect("run rabbitmqctl (RabbitMQ's CLI must be installed and usable)");
+    assert!(output.status.success(), "rabbitmqctl list_bindings failed");
+    let mut lines: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| line.contains(base))
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[tokio::test]
+async fn declaring_the_configured_topology_twice_changes_nothing() {
+    let base = unique_base();
+    let rule = queue_rule(
+        &["verified"],
+        Some(&["mlat", "court_order"]),
+        &format!("{base}.mlat"),
+    );
+    let (names, _, topology) = configured(&base, &[rule]);
+    with_topology(&topology, |topology| async move {
+        let (_connection, channel) = admin().await;
+        topology.declare(&channel).await.expect("first declaration");
+        let bindings = bindings_under(&base);
+        // Built-in queues (1 + 2 + 2 patterns), the rule's two keys, the dead-letter
+        // binding, and the default exchange's binding of each of the five queues.
+        assert_eq!(bindings.len(), 5 + 2 + 1 + 5, "{bindings:#?}");
+        assert!(
+            bindings
+                .iter()
+                .any(|b| b.ends_with("case.verified.mlat.mlat")),
+            "{bindings:#?}"
+        );
+
+        let mut sink = AmqpSink::connect(config(&topology)).await.expect("connect");
+        let sent = event("case.verified.mlat.mlat", 0);
+        let deliveries = sink
+            .publish(std::slice::from_ref(&sent))
+            .await
+            .expect("publish");
+        assert_eq!(deliveries, vec![Delivery::Confirmed]);
+
+        topology
+            .declare(&channel)
+            .await
+            .expect("second declaration");
+        assert_eq!(bindings_under(&base), bindings);
+        // The message published in between is still there, in both of its queues.
+        for queue in [format!("{base}.mlat"), names.review.clone()] {
+            let got = drain(&channel, &queue).await;
+            assert_eq!(got.len(), 1, "{queue}");
+            assert_eq!(message_id(&got[0]), sent.event_id.to_string());
+        }
+        sink.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rule_queue_declared_otherwise_is_a_permanent_error() {
+    let base = unique_base();
+    let rule_queue = format!("{base}.freeze");
+    let (_, _, topology) = configured(&base, &[queue_rule(&["verified"], None, &rule_queue)]);
+    with_topology(&topology, |topology| async move {
+        // Someone made the queue a classic one before lea-intake declared it.
+        let (_connection, channel) = admin().await;
+        channel
+            .queue_declare(
+                rule_queue.as_str().into(),
+                QueueDeclareOptions {
+                    durable: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .expect("declare a classic queue");
+        match AmqpSink::connect(config(&topology)).await {
+            Err(error) => {
+                assert!(matches!(error, SinkError::Topology { .. }), "{error}");
+                assert!(!error.retryable(), "{error}");
+                assert!(error.to_string().contains(&rule_queue), "{error}");
+            }
+            Ok(_) => panic!("connected over a queue with other arguments"),
+        }
+        let _ = channel
+            .queue_delete(rule_queue.as_str().into(), QueueDeleteOptions::default())
+            .await;
+
+        // A changed delivery limit is a different declaration, refused likewise.
+        topology.declare(&channel).await.expect("declare");
+        let changed = Topology {
+            delivery_limit: Some(DEFAULT_DELIVERY_LIMIT + 2),
+            ..topology.clone()
+        };
+        match AmqpSink::connect(config(&changed)).await {
+            Err(error) => assert!(!error.retryable(), "{error}"),
+            Ok(_) => panic!("a changed delivery limit was accepted"),
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_example_consumer_handles_drops_duplicates_and_dead_letters_junk() {
+    let topology = Topology::named(&unique_base());
+    with_topology(&topology, |topology| async move {
+        let review = topology.queues[2].name.clone();
+        assert!(review.ends_with(".review"));
+        let valid_id = Uuid::now_v7();
+        let valid = OutboundEvent {
+            outbox_id: 1,
+            event_id: valid_id,
+            routing_key: "case.verified.subpoena".to_owned(),
+            payload: serde_json::json!({
+                "schema": lea_router::SCHEMA_VERSION,
+                "event_id": valid_id,
+                "event": "case.opened",
+                "occurred_at": "2026-03-02T10:00:00Z",
+                "routing_key": "case.verified.subpoena",
+                "case": {
+                    "reference": "LEA-2026-000042",
+                    "opened_at": "2026-03-02T10:00:00Z",
+                    "status": "open",
+                    "message_count": 1,
+                    "imported": false
+                },
+                "a_field_added_later": true
+            })
+            .to_string()
+            .into_bytes(),
+        };
+        let duplicate = OutboundEvent {
+            outbox_id: 2,
+            ..valid.clone()
+        };
+        let junk = OutboundEvent {
+            outbox_id: 3,
+            event_id: Uuid::now_v7(),
+            routing_key: "case.verified.subpoena".to_owned(),
+            payload: b"\x00 not json".to_vec(),
+        };
+        let mut sink = AmqpSink::connect(config(&topology)).await.expect("connect");
+        let sent = [valid, duplicate, junk.clone()];
+        let deliveries = sink.publish(&sent).await.expect("publish");
+        assert!(all_confirmed(&deliveries), "{deliveries:?}");
+
+        let (_connection, channel) = admin().await;
+        channel
+            .basic_qos(8, BasicQosOptions::default())
+            .await
+            .expect("qos");
+        let mut consumer = channel
+            .basic_consume(
+                review.as_str().into(),
+                "lea-consumer-test".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .expect("consume");
+        let mut seen = consumer::RecentIds::new(16);
+        let mut handled = Vec::new();
+        let mut outcomes = Vec::new();
+        for _ in 0..sent.len() {
+            // Bounded so a missing delivery fails the test instead of hanging it.
+            let delivery = tokio::time::timeout(CONFIRM_TIMEOUT, consumer.next())
+                .await
+                .expect("a delivery within the confirm timeout")
+                .expect("the consumer stream is open")
+                .expect("a delivery");
+            let outcome = consumer::handle(&delivery, &mut seen, |case| {
+                handled.push(case.case.reference.clone());
+                Ok(())
+            })
+            .await
+            .expect("acknowledged");
+            outcomes.push(outcome);
+        }
+        assert_eq!(handled, ["LEA-2026-000042"]);
+        assert!(
+            matches!(&outcomes[0], consumer::Outcome::Handled(m) if m.event == "case.opened"),
+            "{outcomes:?}"
+        );
+        assert!(
+            matches!(&outcomes[1], consumer::Outcome::Duplicate(id) if *id == valid_id.to_string()),
+            "{outcomes:?}"
+        );
+        assert!(
+            matches!(&outcomes[2], consumer::Outcome::Rejected(_)),
+            "{outcomes:?}"
+        );
+        assert_dead_lettered(&channel, &topology, &junk, &review).await;
+        sink.close().await;
+    })
+    .await;
+}
+
+#[test]
+fn the_example_consumer_forgets_the_oldest_ids_first() {
+    let mut seen = consumer::RecentIds::new(2);
+    for id in ["a", "b", "a", "c"] {
+        seen.insert(id.to_owned());
+    }
+    assert!(!seen.contains("a"));
+    assert!(seen.contains("b") && seen.contains("c"));
 }

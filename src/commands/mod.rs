@@ -110,7 +110,7 @@ pub async fn publish_pending<S: Store>(store: &S, settings: &Settings) -> Result
 /// The configured sink: RabbitMQ (topology declared on connect) or a JSON-lines file.
 pub async fn open_sink(settings: &Settings) -> Result<lea_router::sink::AnySink> {
     use crate::config::SinkKind;
-    use lea_router::sink::{AnySink, amqp, jsonl, topology::Topology};
+    use lea_router::sink::{AnySink, amqp, jsonl};
     Ok(match settings.sink.kind {
         SinkKind::Jsonl => AnySink::Jsonl(
             jsonl::JsonlSink::open(&settings.sink.path)
@@ -120,7 +120,7 @@ pub async fn open_sink(settings: &Settings) -> Result<lea_router::sink::AnySink>
         SinkKind::Amqp => {
             let config = amqp::AmqpConfig::new(
                 settings.amqp.url.clone(),
-                Topology::named(&settings.amqp.exchange),
+                settings.topology()?,
                 std::time::Duration::from_secs(settings.amqp.confirm_timeout_secs),
             );
             AnySink::Amqp(

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 pub use amqp::{AmqpConfig, AmqpSink};
 pub use jsonl::JsonlSink;
-pub use topology::{QueueBinding, Topology};
+pub use topology::{QueueBinding, Topology, TopologyNames};
 
 /// One event to publish. `payload` is the JSON document (already serialised).
 #[derive(Debug, Clone, PartialEq, Eq)]
