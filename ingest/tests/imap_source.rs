@@ -5,7 +5,8 @@
 mod imap;
 
 use lea_ingest::{
-    ImapConfig, ImapSource, MailboxCursor, Origin, RawMessage, Secret, Source, SourceError, TlsMode,
+    ImapAuth, ImapConfig, ImapSource, MailboxCursor, Origin, RawMessage, Secret, Source,
+    SourceError, TlsMode,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,7 +26,7 @@ fn config(user: &str, tls: TlsMode) -> ImapConfig {
         port,
         tls,
         username: user.into(),
-        password: Secret::new(imap::PASSWORD),
+        auth: ImapAuth::Login(Secret::new(imap::PASSWORD)),
         folder: "INBOX".into(),
         processed_folder: PROCESSED.into(),
         ca_file,
@@ -194,7 +195,7 @@ async fn wrong_password_is_a_login_error_not_worth_retrying() {
     let user = imap::fresh_user();
     imap::create_folder(&user, "INBOX").await;
     let mut config = config(&user, TlsMode::None);
-    config.password = Secret::new("not-the-password");
+    config.auth = ImapAuth::Login(Secret::new("not-the-password"));
     let error = ImapSource::connect(config, None).await.unwrap_err();
     assert!(matches!(error, SourceError::Login { .. }), "{error}");
     assert!(!error.retryable());
