@@ -154,7 +154,10 @@ async fn a_recreated_folder_with_a_new_uidvalidity_creates_no_duplicates() {
     imap::delete_folder(&user, folder).await;
     imap::append(&user, folder, &restored).await;
     let new_validity = imap::uid_validity(&user, folder).await;
-    assert_ne!(old_validity, new_validity, "Dovecot gave the new folder a new UIDVALIDITY");
+    assert_ne!(
+        old_validity, new_validity,
+        "Dovecot gave the new folder a new UIDVALIDITY"
+    );
 
     lea::wait_for_case(&config, "request 3", ARRIVAL).await;
     // The re-read messages are moved on once recognised; then the folder is empty.

@@ -284,6 +284,38 @@ async fn uid_validity_change_is_reported_and_the_folder_read_again() {
 }
 
 #[tokio::test]
+async fn a_folder_replaced_under_the_session_is_noticed_at_idle() {
+    let user = imap::fresh_user();
+    let folder = "Intake";
+    imap::append(&user, folder, &messages(1)).await;
+    let mut config = config(&user, TlsMode::None);
+    config.folder = folder.into();
+    let mut source = ImapSource::connect(config, None).await.expect("connect");
+    assert_eq!(fetch_all(&mut source, 10).await.len(), 1);
+    let old = source.uid_validity();
+
+    // Deleted and made again while the session sits between commands: Dovecot keeps the
+    // session on the old folder and only answers with untagged NO from then on.
+    imap::delete_folder(&user, folder).await;
+    imap::append(&user, folder, &messages(1)).await;
+    assert_ne!(imap::uid_validity(&user, folder).await, old);
+
+    // Whichever way the server takes it (a warning during IDLE, or closing the
+    // connection), the stale session is never used again as if nothing happened.
+    let error = match source
+        .idle(Duration::from_secs(20), std::future::pending())
+        .await
+    {
+        Err(error) => error,
+        Ok((mut source, _)) => source
+            .next_batch(10)
+            .await
+            .expect_err("the stale session must not be used any more"),
+    };
+    assert!(error.retryable(), "{error}");
+}
+
+#[tokio::test]
 async fn acknowledging_foreign_origins_moves_nothing() {
     let user = imap::fresh_user();
     imap::append(&user, "INBOX", &messages(1)).await;

@@ -451,12 +451,17 @@ impl ImapSource {
         within(limit, handle.init())
             .await
             .map_err(|f| idle_error(f, "IDLE"))?;
+        let mut warning = None;
         let outcome = {
             let (wait, _interrupt) = handle.wait_with_timeout(IDLE_SILENCE_LIMIT.min(max));
             tokio::select! {
                 response = tokio::time::timeout(max, wait) => match response {
                     Err(_) | Ok(Ok(async_imap::extensions::idle::IdleResponse::Timeout)) => {
                         IdleOutcome::TimedOut
+                    }
+                    Ok(Ok(async_imap::extensions::idle::IdleResponse::NewData(data))) => {
+                        warning = server_warning(data.parsed());
+                        IdleOutcome::Changed
                     }
                     Ok(Ok(_)) => IdleOutcome::Changed,
                     Ok(Err(error)) => return Err(idle_error(Failure::Imap(error), "IDLE")),
@@ -482,6 +487,18 @@ impl ImapSource {
             broken,
         };
         source.drain_unsolicited();
+        if let Some(warning) = warning {
+            // An untagged NO in IDLE is how Dovecot reports that the selected folder was
+            // deleted (and maybe made again) under the session: from then on it answers
+            // every sync with it and never shows the new folder's mail; STATUS even gives
+            // the old UIDVALIDITY. Only a new session SELECTs the folder as it is now, so
+            // the connection is given up; the reconnect handles a UIDVALIDITY change.
+            tracing::warn!(
+                account = %source.config.name, folder = %source.config.folder, %warning,
+                "the server warned during IDLE; reconnecting to see the folder afresh"
+            );
+            source.broken = Some(format!("the server warned during IDLE: {warning}"));
+        }
         Ok((source, outcome))
     }
 
@@ -797,6 +814,30 @@ impl Failure {
                 true,
             ),
         }
+    }
+}
+
+/// The text of an untagged NO or BAD (a server warning), which IDLE hands over as news.
+/// An `[ALERT]` is a message for the user (a quota warning), not a broken session.
+fn server_warning(response: &Response<'_>) -> Option<String> {
+    match response {
+        Response::Data {
+            status: Status::No | Status::Bad,
+            outcome,
+        } if !matches!(
+            outcome.code,
+            Some(async_imap::imap_proto::ResponseCode::Alert)
+        ) =>
+        {
+            Some(
+                outcome
+                    .information
+                    .as_deref()
+                    .unwrap_or("no text")
+                    .to_owned(),
+            )
+        }
+        _ => None,
     }
 }
 
