@@ -590,6 +590,43 @@ mod tests {
     }
 
     #[test]
+    fn oauth_mailboxes_need_a_consistent_oauth_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str| {
+            let path = dir.path().join("c.toml");
+            std::fs::write(&path, text).unwrap();
+            Settings::load(Some(&path))
+        };
+        let mailbox = "[[mailboxes]]\nname = \"m\"\nhost = \"h\"\nusername = \"u\"\n";
+        let oauth = "[mailboxes.oauth]\ntoken_url = \"https://t/token\"\nclient_id = \"c\"\n\
+                     client_secret_env = \"SECRET\"\n";
+        let refresh = "grant = \"refresh_token\"\nrefresh_token_file = \"/r\"\n";
+        let s = load(&format!("{mailbox}auth = \"xoauth2\"\n{oauth}{refresh}")).unwrap();
+        assert_eq!(s.mailboxes[0].auth, AuthSetting::Xoauth2);
+        let table = s.mailboxes[0].oauth.as_ref().unwrap();
+        assert_eq!(table.grant, GrantSetting::RefreshToken);
+        let s = load(&format!(
+            "{mailbox}auth = \"oauthbearer\"\n{oauth}grant = \"client_credentials\"\n"
+        ))
+        .unwrap();
+        assert_eq!(s.mailboxes[0].auth, AuthSetting::Oauthbearer);
+
+        for bad in [
+            format!("{mailbox}auth = \"xoauth2\"\n"),
+            format!("{mailbox}password_env = \"P\"\n{oauth}{refresh}"),
+            format!("{mailbox}auth = \"xoauth2\"\npassword_env = \"P\"\n{oauth}{refresh}"),
+            format!("{mailbox}auth = \"xoauth2\"\n{oauth}grant = \"refresh_token\"\n"),
+            format!(
+                "{mailbox}auth = \"xoauth2\"\n{oauth}grant = \"client_credentials\"\nrefresh_token_env = \"R\"\n"
+            ),
+            format!("{mailbox}auth = \"xoauth2\"\n{oauth}grant = \"implicit\"\n"),
+            format!("{mailbox}auth = \"cram-md5\"\n"),
+        ] {
+            assert!(load(&bad).is_err(), "accepted:\n{bad}");
+        }
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");

@@ -928,6 +928,22 @@ mod tests {
         assert!(!o.token_rejected());
     }
 
+    #[test]
+    fn debug_output_hides_every_secret() {
+        let config = OAuthConfig {
+            token_url: "https://login.example.com/token".into(),
+            client_id: "client".into(),
+            client_secret: Secret::new("client-secret-value"),
+            scope: None,
+            grant: Grant::RefreshToken(RefreshToken::Fixed(Secret::new("refresh-value"))),
+            ca_file: None,
+            timeout: Duration::from_secs(5),
+        };
+        let shown = format!("{config:?} {:?}", TokenSource::new(config.clone()).unwrap());
+        assert!(!shown.contains("client-secret-value"), "{shown}");
+        assert!(!shown.contains("refresh-value"), "{shown}");
+    }
+
     #[tokio::test]
     async fn rotated_refresh_tokens_replace_the_file_atomically() {
         let dir = tempfile::tempdir().unwrap();
