@@ -203,10 +203,12 @@ impl TokenSource {
                 None
             }
             Grant::RefreshToken(source) => {
+                // A rotated token held in memory (no file, or the file could not be
+                // written) is the newest one issued: the old one may be revoked.
                 let current = match (&state.rotated, source) {
-                    (Some(rotated), RefreshToken::Fixed(_)) => rotated.clone(),
-                    (_, RefreshToken::Fixed(given)) => given.clone(),
-                    (_, RefreshToken::File(path)) => read_refresh_token(path).await?,
+                    (Some(rotated), _) => rotated.clone(),
+                    (None, RefreshToken::Fixed(given)) => given.clone(),
+                    (None, RefreshToken::File(path)) => read_refresh_token(path).await?,
                 };
                 form.push(("grant_type", "refresh_token".into()));
                 form.push(("refresh_token", current.expose().to_owned()));
