@@ -5,8 +5,9 @@
 //! Covered: both mechanisms read mail end to end; a token the server stops accepting is
 //! replaced and the worker carries on; a token close to its expiry is replaced before it
 //! is used; a refresh token rotated by the endpoint is saved and used by the next run; a
-//! wrong client secret fails its own mailbox only. No secret ever shows in a log or in
-//! `status`.
+//! wrong client secret fails its own mailbox only; an HTTPS token endpoint is trusted
+//! through the mailbox's `ca_file` and refused without it. No secret ever shows in a log
+//! or in `status`.
 //!
 //! The tests run one after another (the private Dovecot and the endpoint's port are
 //! shared by this binary's tests) and never touch the shared Dovecot.
@@ -32,6 +33,8 @@ const IMAP_PORT: u16 = 11143;
 const IMAPS_PORT: u16 = 11993;
 /// Fixed, because Dovecot's configuration names it.
 const TOKEN_SERVER_PORT: u16 = 11180;
+/// The same endpoint over HTTPS, for the tests that need it.
+const TOKEN_SERVER_TLS_PORT: u16 = 11181;
 
 const CLIENT_ID: &str = "lea-intake-test";
 const CLIENT_SECRET: &str = "client-secret-4f1c9a";
@@ -48,6 +51,18 @@ fn start() -> (PrivateDovecot, TokenServer) {
 /// A `[[mailboxes]]` entry on the private Dovecot (STARTTLS) logging in with `auth`,
 /// with `oauth` lines added to its `[mailboxes.oauth]` table.
 fn mailbox(server: &TokenServer, name: &str, user: &str, auth: &str, oauth: &str) -> String {
+    mailbox_at(&server.url("/token"), CLIENT_ID, name, user, auth, oauth)
+}
+
+/// [`mailbox`] with another token endpoint and client.
+fn mailbox_at(
+    token_url: &str,
+    client_id: &str,
+    name: &str,
+    user: &str,
+    auth: &str,
+    oauth: &str,
+) -> String {
     format!(
         r#"
 [[mailboxes]]
@@ -61,13 +76,12 @@ auth = "{auth}"
 command_timeout_secs = 20
 [mailboxes.oauth]
 token_url = "{token_url}"
-client_id = "{CLIENT_ID}"
+client_id = "{client_id}"
 scope = "mail"
 {oauth}
 "#,
         host = imap::host(),
         ca = imap::ca_file().display(),
-        token_url = server.url("/token"),
     )
 }
 
@@ -362,4 +376,73 @@ async fn a_wrong_client_secret_fails_its_own_mailbox_only() {
     secrets.push("not-the-client-secret".into());
     lea::assert_no_secrets(&log, &secrets, "the log");
     lea::assert_no_secrets(&status.to_string(), &secrets, "status");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_https_token_endpoint_is_trusted_through_the_configured_ca_only() {
+    let (dovecot, mut server) = start();
+    // The private Dovecot's self-signed certificate (for 127.0.0.1) serves as the
+    // endpoint's: trusted where the mailbox names it as `ca_file`, and nowhere else.
+    let tls = dovecot.dir().join("tls");
+    server.serve_https(
+        TOKEN_SERVER_TLS_PORT,
+        &tls.join("cert.pem"),
+        &tls.join("key.pem"),
+    );
+    let trusting = imap::fresh_user();
+    let doubting = imap::fresh_user();
+    server.add_client("trusting", CLIENT_SECRET, &trusting);
+    server.add_client("doubting", CLIENT_SECRET, &doubting);
+    imap::append(&trusting, "INBOX", &[imap::message("over https", "one")]).await;
+    imap::append(&doubting, "INBOX", &[imap::message("never read", "two")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = secret_file(dir.path(), "client-secret", CLIENT_SECRET);
+    let token_url = server.https_url("/token");
+    let config = lea::write_config(
+        dir.path(),
+        "",
+        &format!(
+            "{}{}",
+            mailbox_at(
+                &token_url,
+                "trusting",
+                "trusting",
+                &trusting,
+                "oauthbearer",
+                &format!(
+                    "grant = \"client_credentials\"\n{secret}\nca_file = \"{}\"",
+                    tls.join("cert.pem").display()
+                ),
+            ),
+            mailbox_at(
+                &token_url,
+                "doubting",
+                "doubting",
+                &doubting,
+                "oauthbearer",
+                &format!("grant = \"client_credentials\"\n{secret}"),
+            ),
+        ),
+    );
+
+    let run = lea::run_once(&config);
+    let log = stderr(&run);
+    assert_eq!(run.status.code(), Some(1), "{log}\n{}", dovecot.log());
+    assert_eq!(lea::case_subjects(&config), ["over https"], "{log}");
+    let status = lea::status(&config);
+    let error = lea::mailbox_status(&status, "doubting")["last_error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        error.contains("TLS") && error.contains("certificate"),
+        "an unknown issuer is refused: {status}"
+    );
+    let granted: Vec<_> = server.grants().into_iter().map(|g| g.client_id).collect();
+    assert_eq!(
+        granted,
+        ["trusting"],
+        "the doubting client never sent its secret"
+    );
+    lea::assert_no_secrets(&log, &server.secrets(), "the log");
 }

@@ -5,8 +5,8 @@
 //! (RFC 7662). The test decides who the clients are, can expire tokens, and reads back
 //! every grant it made.
 //!
-//! Plain HTTP/1.1, one request per connection, served from its own threads so that it
-//! keeps answering while a test blocks on a child process.
+//! HTTP/1.1 (and HTTPS on a second port when asked), one request per connection, served
+//! from its own threads so that it keeps answering while a test blocks on a child process.
 //!
 //! Include it with `#[path = "support/oauth_server.rs"] mod oauth_server;`.
 #![allow(dead_code)]
@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
+use tokio_rustls::rustls;
 
 /// One answer of the token endpoint, as recorded.
 #[derive(Debug, Clone)]
@@ -58,9 +59,41 @@ struct State {
 
 pub struct TokenServer {
     port: u16,
+    /// The HTTPS listener's port, when there is one.
+    tls_port: Option<u16>,
     state: Arc<Mutex<State>>,
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+/// Accepts on `listener` until `stop`, serving each connection on a thread of its own,
+/// over TLS when `tls` is given.
+fn accept_loop(
+    listener: TcpListener,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        for connection in listener.incoming() {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let Ok(connection) = connection else { continue };
+            let _ = connection.set_read_timeout(Some(Duration::from_secs(10)));
+            let state = Arc::clone(&state);
+            let tls = tls.clone();
+            std::thread::spawn(move || match tls {
+                None => serve(connection, &state),
+                Some(config) => {
+                    let Ok(session) = rustls::ServerConnection::new(config) else {
+                        return;
+                    };
+                    serve(rustls::StreamOwned::new(session, connection), &state);
+                }
+            });
+        }
+    })
 }
 
 impl TokenServer {
@@ -73,26 +106,48 @@ impl TokenServer {
             ..State::default()
         }));
         let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let state = Arc::clone(&state);
-            let stop = Arc::clone(&stop);
-            std::thread::spawn(move || {
-                for connection in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(connection) = connection else { continue };
-                    let state = Arc::clone(&state);
-                    std::thread::spawn(move || serve(connection, &state));
-                }
-            })
-        };
+        let thread = accept_loop(listener, Arc::clone(&state), Arc::clone(&stop), None);
         TokenServer {
             port,
+            tls_port: None,
             state,
             stop,
-            thread: Some(thread),
+            threads: vec![thread],
         }
+    }
+
+    /// Also serves HTTPS on `port`, with the certificate and key (PEM files) given, for
+    /// the same clients and tokens.
+    pub fn serve_https(&mut self, port: u16, cert: &std::path::Path, key: &std::path::Path) {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs = CertificateDer::pem_file_iter(cert)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .unwrap_or_else(|e| panic!("{}: {e}", cert.display()));
+        let key =
+            PrivateKeyDer::from_pem_file(key).unwrap_or_else(|e| panic!("{}: {e}", key.display()));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .expect("the test certificate and key");
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .unwrap_or_else(|e| panic!("the test token endpoint cannot listen on {port}: {e}"));
+        self.threads.push(accept_loop(
+            listener,
+            Arc::clone(&self.state),
+            Arc::clone(&self.stop),
+            Some(Arc::new(config)),
+        ));
+        self.tls_port = Some(port);
+    }
+
+    /// `https://127.0.0.1:<port><path>` of [`TokenServer::serve_https`].
+    pub fn https_url(&self, path: &str) -> String {
+        let port = self.tls_port.expect("serve_https first");
+        format!("https://127.0.0.1:{port}{path}")
     }
 
     /// `http://127.0.0.1:<port><path>`.
@@ -170,9 +225,11 @@ impl TokenServer {
 impl Drop for TokenServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        // Wakes the accept loop so that it sees the flag.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(thread) = self.thread.take() {
+        // Wakes the accept loops so that they see the flag.
+        for port in std::iter::once(self.port).chain(self.tls_port) {
+            let _ = TcpStream::connect(("127.0.0.1", port));
+        }
+        for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
     }
@@ -188,8 +245,7 @@ fn new_token(kind: &str) -> String {
     format!("{kind}-{nanos:x}-{n}-{}", std::process::id())
 }
 
-fn serve(mut connection: TcpStream, state: &Mutex<State>) {
-    let _ = connection.set_read_timeout(Some(Duration::from_secs(10)));
+fn serve(mut connection: impl Read + Write, state: &Mutex<State>) {
     let Some((path, body)) = read_request(&mut connection) else {
         return;
     };
@@ -296,7 +352,7 @@ fn token(state: &mut State, form: &HashMap<String, String>) -> (u16, serde_json:
 
 /// The path and body of one request (`Content-Length` framing only, which is what both
 /// lea-intake and Dovecot send).
-fn read_request(connection: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+fn read_request(connection: &mut impl Read) -> Option<(String, Vec<u8>)> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
