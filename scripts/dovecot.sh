@@ -9,7 +9,9 @@
 #
 # Environment: LEA_DOVECOT_DIR (default ~/.cache/lea-intake/dovecot),
 #              LEA_TEST_IMAP_PORT (default 1143, plain + STARTTLS),
-#              LEA_TEST_IMAPS_PORT (default 1993, implicit TLS).
+#              LEA_TEST_IMAPS_PORT (default 1993, implicit TLS),
+#              LEA_DOVECOT_OAUTH2_INTROSPECTION_URL (unset by default: see the OAuth2
+#              section below).
 set -euo pipefail
 PATH="$PATH:/usr/sbin:/sbin"
 
@@ -158,7 +160,43 @@ protocol imap {
   mail_max_userip_connections = 100
 }
 CONF
+    oauth2_config >>"$CONF.tmp"
     mv "$CONF.tmp" "$CONF"
+}
+
+# ---------------------------------------------------------------------------------------
+# OAuth2 (SASL XOAUTH2 and OAUTHBEARER), for the OAuth tests' own private instances.
+#
+# Off unless LEA_DOVECOT_OAUTH2_INTROSPECTION_URL is set, so the shared instance keeps
+# its plain configuration. When set, an oauth2 passdb (Dovecot 2.3 syntax) is added after
+# the static one and asks that URL (RFC 7662 introspection, POST token=...) whether a
+# token is active and whose it is; the token must name the user logging in
+# ("username"). Later settings override earlier ones in dovecot.conf, so this section
+# only appends and leaves the rest of the file as it is.
+# ---------------------------------------------------------------------------------------
+OAUTH2_INTROSPECTION_URL="${LEA_DOVECOT_OAUTH2_INTROSPECTION_URL:-}"
+
+oauth2_config() {
+    [ -n "$OAUTH2_INTROSPECTION_URL" ] || return 0
+    cat >"$DIR/dovecot-oauth2.conf.ext" <<OAUTH2
+introspection_mode = post
+introspection_url = $OAUTH2_INTROSPECTION_URL
+# Ask every time: a token the endpoint has expired must be refused at once.
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+OAUTH2
+    cat <<CONF
+
+# OAuth2 section (LEA_DOVECOT_OAUTH2_INTROSPECTION_URL)
+auth_mechanisms = plain login xoauth2 oauthbearer
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $DIR/dovecot-oauth2.conf.ext
+}
+CONF
 }
 
 master_pid() {

@@ -319,6 +319,46 @@ pub enum TlsSetting {
     None,
 }
 
+/// How a mailbox logs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthSetting {
+    /// IMAP LOGIN with `password_env` / `password_file`.
+    #[default]
+    Login,
+    /// SASL XOAUTH2 with an access token from `[mailboxes.oauth]`.
+    Xoauth2,
+    /// SASL OAUTHBEARER (RFC 7628) with an access token from `[mailboxes.oauth]`.
+    Oauthbearer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantSetting {
+    ClientCredentials,
+    RefreshToken,
+}
+
+/// `[mailboxes.oauth]`: where access tokens come from. Secrets are named by environment
+/// variable or file, like the password.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthSettings {
+    /// The provider's token endpoint (https; http only on loopback).
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret_env: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    /// Space-separated scopes, e.g. `https://outlook.office365.com/.default`.
+    pub scope: Option<String>,
+    pub grant: GrantSetting,
+    pub refresh_token_env: Option<String>,
+    /// Holds the refresh token; a token rotated by the provider is written back here.
+    pub refresh_token_file: Option<PathBuf>,
+    /// Extra CA certificates (PEM) for a token endpoint with a private certificate.
+    pub ca_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailboxSettings {
@@ -331,6 +371,11 @@ pub struct MailboxSettings {
     /// Extra CA certificates (PEM) to trust for this server, besides the public roots.
     pub ca_file: Option<PathBuf>,
     pub username: String,
+    /// `login` (password), `xoauth2` or `oauthbearer` (token from `oauth`).
+    #[serde(default)]
+    pub auth: AuthSetting,
+    /// For `xoauth2` and `oauthbearer`.
+    pub oauth: Option<OAuthSettings>,
     /// Environment variable holding the password.
     pub password_env: Option<String>,
     /// File holding the password (trailing newline ignored).
@@ -362,29 +407,105 @@ fn default_command_timeout() -> u64 {
 impl MailboxSettings {
     /// The password, from the environment variable or the file the config names.
     pub fn password(&self) -> Result<String> {
-        match (&self.password_env, &self.password_file) {
-            (Some(var), None) => std::env::var(var).with_context(|| {
-                format!(
-                    "mailbox {}: environment variable {var} is not set",
-                    self.name
-                )
-            }),
-            (None, Some(path)) => {
-                let text = std::fs::read_to_string(path).with_context(|| {
-                    format!(
-                        "mailbox {}: reading password file {}",
-                        self.name,
-                        path.display()
-                    )
-                })?;
-                Ok(text.trim_end_matches(['\r', '\n']).to_string())
-            }
-            (Some(_), Some(_)) => bail!(
-                "mailbox {}: set password_env or password_file, not both",
+        read_secret(
+            &self.name,
+            "password",
+            self.password_env.as_deref(),
+            self.password_file.as_deref(),
+        )
+    }
+
+    /// The token endpoint settings with their secrets read, for `xoauth2`/`oauthbearer`.
+    pub fn oauth_config(&self) -> Result<lea_ingest::oauth::OAuthConfig> {
+        use lea_ingest::oauth::{Grant, OAuthConfig, RefreshToken};
+        let Some(oauth) = &self.oauth else {
+            bail!(
+                "mailbox {}: auth needs an [mailboxes.oauth] table",
                 self.name
+            );
+        };
+        let client_secret = read_secret(
+            &self.name,
+            "client_secret",
+            oauth.client_secret_env.as_deref(),
+            oauth.client_secret_file.as_deref(),
+        )?;
+        let grant = match oauth.grant {
+            GrantSetting::ClientCredentials => Grant::ClientCredentials,
+            // The file is read before each refresh (it may have been rotated), not here.
+            GrantSetting::RefreshToken => match &oauth.refresh_token_file {
+                Some(path) if oauth.refresh_token_env.is_none() => {
+                    Grant::RefreshToken(RefreshToken::File(path.clone()))
+                }
+                _ => {
+                    Grant::RefreshToken(RefreshToken::Fixed(lea_ingest::Secret::new(read_secret(
+                        &self.name,
+                        "refresh_token",
+                        oauth.refresh_token_env.as_deref(),
+                        oauth.refresh_token_file.as_deref(),
+                    )?)))
+                }
+            },
+        };
+        Ok(OAuthConfig {
+            token_url: oauth.token_url.clone(),
+            client_id: oauth.client_id.clone(),
+            client_secret: lea_ingest::Secret::new(client_secret),
+            scope: oauth.scope.clone(),
+            grant,
+            ca_file: oauth.ca_file.clone(),
+            timeout: std::time::Duration::from_secs(self.command_timeout_secs.max(1)),
+        })
+    }
+
+    fn validate_auth(&self) -> Result<()> {
+        let name = &self.name;
+        match (self.auth, &self.oauth) {
+            (AuthSetting::Login, Some(_)) => bail!(
+                "mailbox {name}: [mailboxes.oauth] is set but auth is \"login\"; \
+                 set auth = \"xoauth2\" or \"oauthbearer\""
             ),
-            (None, None) => bail!("mailbox {}: set password_env or password_file", self.name),
+            (AuthSetting::Login, None) => Ok(()),
+            (_, None) => bail!("mailbox {name}: auth needs an [mailboxes.oauth] table"),
+            (_, Some(oauth)) => {
+                if self.password_env.is_some() || self.password_file.is_some() {
+                    bail!("mailbox {name}: a password is not used with OAuth; remove it");
+                }
+                let has_refresh =
+                    oauth.refresh_token_env.is_some() || oauth.refresh_token_file.is_some();
+                match oauth.grant {
+                    GrantSetting::RefreshToken if !has_refresh => bail!(
+                        "mailbox {name}: grant = \"refresh_token\" needs refresh_token_env or refresh_token_file"
+                    ),
+                    GrantSetting::ClientCredentials if has_refresh => bail!(
+                        "mailbox {name}: grant = \"client_credentials\" uses no refresh token; remove it"
+                    ),
+                    _ => Ok(()),
+                }
+            }
         }
+    }
+}
+
+/// A secret from the environment variable or the file the config names (trailing
+/// newline ignored); exactly one of them must be set.
+fn read_secret(
+    mailbox: &str,
+    what: &str,
+    env: Option<&str>,
+    file: Option<&Path>,
+) -> Result<String> {
+    match (env, file) {
+        (Some(var), None) => std::env::var(var)
+            .with_context(|| format!("mailbox {mailbox}: environment variable {var} is not set")),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("mailbox {mailbox}: reading {what} file {}", path.display())
+            })?;
+            Ok(text.trim_end_matches(['\r', '\n']).to_string())
+        }
+        (Some(_), Some(_)) => bail!("mailbox {mailbox}: set {what}_env or {what}_file, not both"),
+        (None, None) => bail!("mailbox {mailbox}: set {what}_env or {what}_file"),
     }
 }
 
@@ -457,6 +578,7 @@ impl Settings {
                     m.name
                 );
             }
+            m.validate_auth()?;
         }
         if self.pipeline.batch_size == 0 {
             bail!("pipeline.batch_size must be at least 1");
@@ -671,6 +793,43 @@ route = "de-urgent"
         assert_eq!(s.routing.rules.len(), 3);
         let topology = s.topology().unwrap();
         assert!(topology.queues.iter().any(|q| q.name == "lea.cases.freeze"));
+    }
+
+    #[test]
+    fn oauth_mailboxes_need_a_consistent_oauth_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str| {
+            let path = dir.path().join("c.toml");
+            std::fs::write(&path, text).unwrap();
+            Settings::load(Some(&path))
+        };
+        let mailbox = "[[mailboxes]]\nname = \"m\"\nhost = \"h\"\nusername = \"u\"\n";
+        let oauth = "[mailboxes.oauth]\ntoken_url = \"https://t/token\"\nclient_id = \"c\"\n\
+                     client_secret_env = \"SECRET\"\n";
+        let refresh = "grant = \"refresh_token\"\nrefresh_token_file = \"/r\"\n";
+        let s = load(&format!("{mailbox}auth = \"xoauth2\"\n{oauth}{refresh}")).unwrap();
+        assert_eq!(s.mailboxes[0].auth, AuthSetting::Xoauth2);
+        let table = s.mailboxes[0].oauth.as_ref().unwrap();
+        assert_eq!(table.grant, GrantSetting::RefreshToken);
+        let s = load(&format!(
+            "{mailbox}auth = \"oauthbearer\"\n{oauth}grant = \"client_credentials\"\n"
+        ))
+        .unwrap();
+        assert_eq!(s.mailboxes[0].auth, AuthSetting::Oauthbearer);
+
+        for bad in [
+            format!("{mailbox}auth = \"xoauth2\"\n"),
+            format!("{mailbox}password_env = \"P\"\n{oauth}{refresh}"),
+            format!("{mailbox}auth = \"xoauth2\"\npassword_env = \"P\"\n{oauth}{refresh}"),
+            format!("{mailbox}auth = \"xoauth2\"\n{oauth}grant = \"refresh_token\"\n"),
+            format!(
+                "{mailbox}auth = \"xoauth2\"\n{oauth}grant = \"client_credentials\"\nrefresh_token_env = \"R\"\n"
+            ),
+            format!("{mailbox}auth = \"xoauth2\"\n{oauth}grant = \"implicit\"\n"),
+            format!("{mailbox}auth = \"cram-md5\"\n"),
+        ] {
+            assert!(load(&bad).is_err(), "accepted:\n{bad}");
+        }
     }
 
     #[test]

@@ -10,7 +10,9 @@
 #[path = "../../tests/support/imap.rs"]
 mod imap;
 
-use lea_ingest::{ArchiveSource, ImapConfig, ImapSource, Origin, Secret, Source, TlsMode};
+use lea_ingest::{
+    ArchiveSource, ImapAuth, ImapConfig, ImapSource, Origin, Secret, Source, TlsMode,
+};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -51,7 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         port: imap::port(),
         tls: TlsMode::None,
         username: user.clone(),
-        password: Secret::new(imap::PASSWORD),
+        auth: ImapAuth::Login(Secret::new(imap::PASSWORD)),
         folder: "INBOX".into(),
         processed_folder: "Processed".into(),
         ca_file: None,

@@ -9,12 +9,14 @@
 //!   DOCX and ODT are read in-process by [`office`] over the bounded reader in [`zip`];
 //!   zip archives are only listed; HTML becomes text through [`html`].
 //! - [`tls`]: the TLS client configuration (web PKI roots plus configured CA files).
+//! - [`oauth`]: OAuth 2.0 access tokens for IMAP login (XOAUTH2, OAUTHBEARER).
 //! - [`secret`]: a string type for passwords that never prints its value.
 //! - [`model`]: the parsed message that the classifier and the router consume.
 
 pub mod extract;
 pub mod html;
 pub mod model;
+pub mod oauth;
 pub mod office;
 pub mod parse;
 pub mod secret;
@@ -26,7 +28,7 @@ pub use model::{Attachment, Mailbox, Message, Problem};
 pub use parse::{Limits, parse_message};
 pub use secret::Secret;
 pub use source::archive::{ArchiveKind, ArchiveSource};
-pub use source::imap::{IdleOutcome, ImapConfig, ImapSource, MailboxCursor, TlsMode};
+pub use source::imap::{IdleOutcome, ImapAuth, ImapConfig, ImapSource, MailboxCursor, TlsMode};
 pub use source::{Origin, RawMessage, Source, SourceError};
 
 use sha2::{Digest, Sha256};

@@ -5,7 +5,8 @@
 mod imap;
 
 use lea_ingest::{
-    ImapConfig, ImapSource, MailboxCursor, Origin, RawMessage, Secret, Source, SourceError, TlsMode,
+    ImapAuth, ImapConfig, ImapSource, MailboxCursor, Origin, RawMessage, Secret, Source,
+    SourceError, TlsMode,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,7 +26,7 @@ fn config(user: &str, tls: TlsMode) -> ImapConfig {
         port,
         tls,
         username: user.into(),
-        password: Secret::new(imap::PASSWORD),
+        auth: ImapAuth::Login(Secret::new(imap::PASSWORD)),
         folder: "INBOX".into(),
         processed_folder: PROCESSED.into(),
         ca_file,
@@ -194,7 +195,7 @@ async fn wrong_password_is_a_login_error_not_worth_retrying() {
     let user = imap::fresh_user();
     imap::create_folder(&user, "INBOX").await;
     let mut config = config(&user, TlsMode::None);
-    config.password = Secret::new("not-the-password");
+    config.auth = ImapAuth::Login(Secret::new("not-the-password"));
     let error = ImapSource::connect(config, None).await.unwrap_err();
     assert!(matches!(error, SourceError::Login { .. }), "{error}");
     assert!(!error.retryable());
@@ -280,6 +281,38 @@ async fn uid_validity_change_is_reported_and_the_folder_read_again() {
         again[0].origin,
         Origin::Imap { uid_validity, .. } if uid_validity == new
     ));
+}
+
+#[tokio::test]
+async fn a_folder_replaced_under_the_session_is_noticed_at_idle() {
+    let user = imap::fresh_user();
+    let folder = "Intake";
+    imap::append(&user, folder, &messages(1)).await;
+    let mut config = config(&user, TlsMode::None);
+    config.folder = folder.into();
+    let mut source = ImapSource::connect(config, None).await.expect("connect");
+    assert_eq!(fetch_all(&mut source, 10).await.len(), 1);
+    let old = source.uid_validity();
+
+    // Deleted and made again while the session sits between commands: Dovecot keeps the
+    // session on the old folder and only answers with untagged NO from then on.
+    imap::delete_folder(&user, folder).await;
+    imap::append(&user, folder, &messages(1)).await;
+    assert_ne!(imap::uid_validity(&user, folder).await, old);
+
+    // Whichever way the server takes it (a warning during IDLE, or closing the
+    // connection), the stale session is never used again as if nothing happened.
+    let error = match source
+        .idle(Duration::from_secs(20), std::future::pending())
+        .await
+    {
+        Err(error) => error,
+        Ok((mut source, _)) => source
+            .next_batch(10)
+            .await
+            .expect_err("the stale session must not be used any more"),
+    };
+    assert!(error.retryable(), "{error}");
 }
 
 #[tokio::test]

@@ -99,7 +99,8 @@ async fn connect_folder<S: Store>(
     let Some(entry) = settings.mailboxes.iter().find(|m| m.name == mailbox) else {
         anyhow::bail!("no [[mailboxes]] entry is named {mailbox:?} in the configuration");
     };
-    let mut config = crate::commands::run::imap_config(entry, settings)?;
+    let auth = crate::commands::run::Credentials::default().auth(entry)?;
+    let mut config = crate::commands::run::imap_config(entry, settings, auth)?;
     config.folder = folder.to_owned();
     let cursor = pipeline
         .store

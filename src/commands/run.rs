@@ -13,12 +13,13 @@
 //! that batch should the new holder fetch it too.
 
 use crate::commands::{analyzer, open_sink};
-use crate::config::{MailboxSettings, Settings, TlsSetting};
+use crate::config::{AuthSetting, MailboxSettings, Settings, TlsSetting};
 use crate::pipeline::{Pipeline, Totals};
 use crate::store::with_store;
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
-use lea_ingest::{IdleOutcome, ImapConfig, ImapSource, MailboxCursor, Secret, TlsMode};
+use lea_ingest::oauth::{SaslMechanism, TokenSource};
+use lea_ingest::{IdleOutcome, ImapAuth, ImapConfig, ImapSource, MailboxCursor, Secret, TlsMode};
 use lea_ingest::{RawMessage, Source, SourceError};
 use lea_router::Store;
 use lea_router::relay::{self, RelayOptions};
@@ -180,8 +181,54 @@ fn relay_options(settings: &Settings) -> RelayOptions {
     }
 }
 
-/// The IMAP settings of a mailbox, with its password resolved.
-pub fn imap_config(mailbox: &MailboxSettings, settings: &Settings) -> Result<ImapConfig> {
+/// A mailbox's login for the life of one worker. A password is read afresh at every
+/// connect, so a replaced password file is picked up; an OAuth token source is made once
+/// and kept, so reconnects reuse its access token until that nears its expiry. After the
+/// token endpoint refused the client, the source is made again at the next connect, with
+/// the secrets read again (an operator may have fixed them meanwhile).
+#[derive(Debug, Default)]
+pub struct Credentials {
+    tokens: Option<Arc<TokenSource>>,
+}
+
+impl Credentials {
+    pub fn auth(&mut self, mailbox: &MailboxSettings) -> Result<ImapAuth> {
+        let mechanism = match mailbox.auth {
+            AuthSetting::Login => return Ok(ImapAuth::Login(Secret::new(mailbox.password()?))),
+            AuthSetting::Xoauth2 => SaslMechanism::XOAuth2,
+            AuthSetting::Oauthbearer => SaslMechanism::OAuthBearer,
+        };
+        let tokens = match &self.tokens {
+            Some(tokens) => Arc::clone(tokens),
+            None => {
+                let tokens = Arc::new(
+                    TokenSource::new(mailbox.oauth_config()?)
+                        .with_context(|| format!("mailbox {}", mailbox.name))?,
+                );
+                self.tokens = Some(Arc::clone(&tokens));
+                tokens
+            }
+        };
+        Ok(ImapAuth::OAuth { mechanism, tokens })
+    }
+
+    /// Called with a worker's failure: a refusal by the token endpoint drops the source.
+    fn failed(&mut self, error: &anyhow::Error) {
+        if let Some(SourceError::Token {
+            temporary: false, ..
+        }) = error.downcast_ref::<SourceError>()
+        {
+            self.tokens = None;
+        }
+    }
+}
+
+/// The IMAP settings of a mailbox, logging in with `auth`.
+pub fn imap_config(
+    mailbox: &MailboxSettings,
+    settings: &Settings,
+    auth: ImapAuth,
+) -> Result<ImapConfig> {
     Ok(ImapConfig {
         name: mailbox.name.clone(),
         host: mailbox.host.clone(),
@@ -192,7 +239,7 @@ pub fn imap_config(mailbox: &MailboxSettings, settings: &Settings) -> Result<Ima
             TlsSetting::None => TlsMode::None,
         },
         username: mailbox.username.clone(),
-        password: Secret::new(mailbox.password()?),
+        auth,
         folder: mailbox.folder.clone(),
         processed_folder: mailbox.processed_folder.clone(),
         ca_file: mailbox.ca_file.clone(),
@@ -209,8 +256,9 @@ async fn connect_mailbox<S: Store>(
     pipeline: &Pipeline<S>,
     settings: &Settings,
     mailbox: &MailboxSettings,
+    credentials: &mut Credentials,
 ) -> Result<ImapSource> {
-    let config = imap_config(mailbox, settings)?;
+    let config = imap_config(mailbox, settings, credentials.auth(mailbox)?)?;
     let cursor = pipeline
         .store
         .cursor(&mailbox.name, &mailbox.folder)
@@ -262,7 +310,8 @@ async fn drain_mailbox<S: Store>(
     let (_never, no_stop) = watch::channel(false);
     let (held, halt) = hold_lease(store.clone(), mailbox.name.clone(), lease.clone(), no_stop);
     let result = async {
-        let mut source = connect_mailbox(pipeline, settings, mailbox).await?;
+        let mut source =
+            connect_mailbox(pipeline, settings, mailbox, &mut Credentials::default()).await?;
         let mut totals = Totals::default();
         pipeline
             .drain(
@@ -306,6 +355,7 @@ async fn watch_mailbox<S: Store>(
     let store = pipeline.store.clone();
     let name = mailbox.name.as_str();
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
+    let mut credentials = Credentials::default();
     // Who else holds the mailbox is said once per wait, not at every retry.
     let mut said_waiting = false;
     while !*stop.borrow() {
@@ -343,7 +393,15 @@ async fn watch_mailbox<S: Store>(
         tracing::info!(mailbox = %name, holder = %lease.holder, "mailbox lease taken");
 
         let (held, halt) = hold_lease(store.clone(), name.to_string(), lease.clone(), stop.clone());
-        let result = serve_mailbox(&pipeline, &settings, &mailbox, &halt, &mut backoff).await;
+        let result = serve_mailbox(
+            &pipeline,
+            &settings,
+            &mailbox,
+            &mut credentials,
+            &halt,
+            &mut backoff,
+        )
+        .await;
         let lost = held.finish().await;
         match result {
             Ok(()) if *stop.borrow() => {
@@ -356,6 +414,7 @@ async fn watch_mailbox<S: Store>(
             }
             Err(e) => {
                 record_error(&store, name, &e).await;
+                credentials.failed(&e);
                 // Let go at once, so another process (maybe on a host that can reach the
                 // server) can try without waiting for the lease to run out.
                 if !lost {
@@ -382,10 +441,11 @@ async fn serve_mailbox<S: Store>(
     pipeline: &Pipeline<S>,
     settings: &Settings,
     mailbox: &MailboxSettings,
+    credentials: &mut Credentials,
     stop: &watch::Receiver<bool>,
     backoff: &mut Backoff,
 ) -> Result<()> {
-    let mut source = connect_mailbox(pipeline, settings, mailbox).await?;
+    let mut source = connect_mailbox(pipeline, settings, mailbox, credentials).await?;
     backoff.reset();
     let use_idle = settings.pipeline.idle && source.supports_idle();
     tracing::info!(

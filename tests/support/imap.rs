@@ -31,31 +31,68 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 const APPEND_COMMAND_BYTES: usize = 512 * 1024;
 const APPEND_COMMAND_MESSAGES: usize = 100;
 
+/// A Dovecot instance of a test binary's own (see support/dovecot.rs), on loopback.
+#[derive(Debug, Clone)]
+pub struct PrivateServer {
+    pub port: u16,
+    pub tls_port: u16,
+    /// Its LEA_DOVECOT_DIR.
+    pub dir: PathBuf,
+}
+
+/// While set, every helper here talks to that instance instead of the shared one.
+static PRIVATE: std::sync::Mutex<Option<PrivateServer>> = std::sync::Mutex::new(None);
+
+/// Points the helpers at a private instance (`None`: back to the shared one).
+pub fn use_private_server(server: Option<PrivateServer>) {
+    *PRIVATE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = server;
+}
+
+fn private_server() -> Option<PrivateServer> {
+    PRIVATE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
+}
+
 pub fn host() -> String {
     std::env::var("LEA_TEST_IMAP_HOST").unwrap_or_else(|_| "127.0.0.1".into())
 }
 
 pub fn port() -> u16 {
-    env_port("LEA_TEST_IMAP_PORT", 1143)
+    match private_server() {
+        Some(server) => server.port,
+        None => env_port("LEA_TEST_IMAP_PORT", 1143),
+    }
 }
 
 pub fn tls_port() -> u16 {
-    env_port("LEA_TEST_IMAPS_PORT", 1993)
+    match private_server() {
+        Some(server) => server.tls_port,
+        None => env_port("LEA_TEST_IMAPS_PORT", 1993),
+    }
+}
+
+/// The server's LEA_DOVECOT_DIR (config, certificate, logs).
+fn dovecot_dir() -> PathBuf {
+    if let Some(server) = private_server() {
+        return server.dir;
+    }
+    std::env::var_os("LEA_DOVECOT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
+            PathBuf::from(home).join(".cache/lea-intake/dovecot")
+        })
 }
 
 /// The test server's self-signed certificate, to trust as an extra CA.
 pub fn ca_file() -> PathBuf {
     match std::env::var_os("LEA_TEST_IMAP_CA") {
-        Some(path) => PathBuf::from(path),
-        None => {
-            let dir = std::env::var_os("LEA_DOVECOT_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
-                    PathBuf::from(home).join(".cache/lea-intake/dovecot")
-                });
-            dir.join("tls/cert.pem")
-        }
+        Some(path) if private_server().is_none() => PathBuf::from(path),
+        _ => dovecot_dir().join("tls/cert.pem"),
     }
 }
 
@@ -276,12 +313,7 @@ pub async fn bodies(user: &str, folder: &str) -> Vec<(u32, Vec<u8>)> {
 /// Closes every connection `user` has to the test server (`doveadm kick`), as a server
 /// restart or a network cut would, without touching other tests' users.
 pub fn kick(user: &str) {
-    let dir = std::env::var_os("LEA_DOVECOT_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
-            PathBuf::from(home).join(".cache/lea-intake/dovecot")
-        });
+    let dir = dovecot_dir();
     let output = std::process::Command::new("doveadm")
         .arg("-c")
         .arg(dir.join("dovecot.conf"))

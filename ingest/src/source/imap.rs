@@ -14,6 +14,7 @@
 //! and every later call fails with a retryable error until the caller reconnects.
 
 use super::{Origin, RawMessage, Source, SourceError};
+use crate::oauth::{BearerExchange, OAuthError, SaslMechanism, TokenSource};
 use crate::secret::Secret;
 use crate::tls;
 use async_imap::error::Error as ImapError;
@@ -29,6 +30,7 @@ use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -83,6 +85,19 @@ pub enum TlsMode {
     None,
 }
 
+/// How a mailbox logs in.
+#[derive(Debug, Clone)]
+pub enum ImapAuth {
+    /// IMAP LOGIN with a password.
+    Login(Secret),
+    /// SASL AUTHENTICATE with an OAuth 2.0 access token from `tokens`, which is shared by
+    /// every connection of the mailbox so that a reconnect reuses a token still good.
+    OAuth {
+        mechanism: SaslMechanism,
+        tokens: Arc<TokenSource>,
+    },
+}
+
 /// One IMAP account and folder to watch.
 #[derive(Debug, Clone)]
 pub struct ImapConfig {
@@ -92,7 +107,8 @@ pub struct ImapConfig {
     pub port: u16,
     pub tls: TlsMode,
     pub username: String,
-    pub password: Secret,
+    /// How to log in: LOGIN with a password, or a SASL mechanism with an OAuth token.
+    pub auth: ImapAuth,
     /// The folder to read, e.g. `INBOX`.
     pub folder: String,
     /// Where acknowledged messages are moved; created at connect when missing.
@@ -435,12 +451,17 @@ impl ImapSource {
         within(limit, handle.init())
             .await
             .map_err(|f| idle_error(f, "IDLE"))?;
+        let mut warning = None;
         let outcome = {
             let (wait, _interrupt) = handle.wait_with_timeout(IDLE_SILENCE_LIMIT.min(max));
             tokio::select! {
                 response = tokio::time::timeout(max, wait) => match response {
                     Err(_) | Ok(Ok(async_imap::extensions::idle::IdleResponse::Timeout)) => {
                         IdleOutcome::TimedOut
+                    }
+                    Ok(Ok(async_imap::extensions::idle::IdleResponse::NewData(data))) => {
+                        warning = server_warning(data.parsed());
+                        IdleOutcome::Changed
                     }
                     Ok(Ok(_)) => IdleOutcome::Changed,
                     Ok(Err(error)) => return Err(idle_error(Failure::Imap(error), "IDLE")),
@@ -466,6 +487,18 @@ impl ImapSource {
             broken,
         };
         source.drain_unsolicited();
+        if let Some(warning) = warning {
+            // An untagged NO in IDLE is how Dovecot reports that the selected folder was
+            // deleted (and maybe made again) under the session: from then on it answers
+            // every sync with it and never shows the new folder's mail; STATUS even gives
+            // the old UIDVALIDITY. Only a new session SELECTs the folder as it is now, so
+            // the connection is given up; the reconnect handles a UIDVALIDITY change.
+            tracing::warn!(
+                account = %source.config.name, folder = %source.config.folder, %warning,
+                "the server warned during IDLE; reconnecting to see the folder afresh"
+            );
+            source.broken = Some(format!("the server warned during IDLE: {warning}"));
+        }
         Ok((source, outcome))
     }
 
@@ -784,6 +817,30 @@ impl Failure {
     }
 }
 
+/// The text of an untagged NO or BAD (a server warning), which IDLE hands over as news.
+/// An `[ALERT]` is a message for the user (a quota warning), not a broken session.
+fn server_warning(response: &Response<'_>) -> Option<String> {
+    match response {
+        Response::Data {
+            status: Status::No | Status::Bad,
+            outcome,
+        } if !matches!(
+            outcome.code,
+            Some(async_imap::imap_proto::ResponseCode::Alert)
+        ) =>
+        {
+            Some(
+                outcome
+                    .information
+                    .as_deref()
+                    .unwrap_or("no text")
+                    .to_owned(),
+            )
+        }
+        _ => None,
+    }
+}
+
 /// Runs one IMAP step under the time limit.
 async fn within<T, F>(limit: Duration, step: F) -> Result<T, Failure>
 where
@@ -936,9 +993,22 @@ async fn login(
     config: &ImapConfig,
     client: Client<Transport>,
 ) -> Result<Session<Transport>, SourceError> {
+    match &config.auth {
+        ImapAuth::Login(password) => password_login(config, client, password).await,
+        ImapAuth::OAuth { mechanism, tokens } => {
+            oauth_login(config, client, *mechanism, tokens).await
+        }
+    }
+}
+
+async fn password_login(
+    config: &ImapConfig,
+    client: Client<Transport>,
+    password: &Secret,
+) -> Result<Session<Transport>, SourceError> {
     let attempt = tokio::time::timeout(
         config.command_timeout,
-        client.login(&config.username, config.password.expose()),
+        client.login(&config.username, password.expose()),
     )
     .await;
     match attempt {
@@ -948,6 +1018,159 @@ async fn login(
             command: "LOGIN".into(),
             seconds: config.command_timeout.as_secs().max(1),
         }),
+    }
+}
+
+/// AUTHENTICATE with an access token. A cached token the server refuses as expired or
+/// revoked is replaced by a new one and tried once more; a token fetched just now that is
+/// refused means the account or the grant is wrong, and is reported as it is.
+async fn oauth_login(
+    config: &ImapConfig,
+    mut client: Client<Transport>,
+    mechanism: SaslMechanism,
+    tokens: &TokenSource,
+) -> Result<Session<Transport>, SourceError> {
+    let offered = before_login(config, "CAPABILITY", sasl_mechanisms(config, &mut client)).await?;
+    if !offered
+        .iter()
+        .any(|name| name.eq_ignore_ascii_case(mechanism.name()))
+    {
+        return Err(SourceError::Login {
+            user: config.username.clone(),
+            reason: format!(
+                "the server does not offer AUTH={} (it offers: {})",
+                mechanism.name(),
+                if offered.is_empty() {
+                    "none".to_owned()
+                } else {
+                    offered.join(" ")
+                }
+            ),
+        });
+    }
+    let mut retried = false;
+    loop {
+        let token = tokens
+            .token()
+            .await
+            .map_err(|error| token_error(config, error))?;
+        let mut exchange = BearerExchange::new(
+            mechanism,
+            &config.username,
+            &config.host,
+            config.port,
+            &token.token,
+        );
+        let attempt = tokio::time::timeout(
+            config.command_timeout,
+            client.authenticate(mechanism.name(), &mut exchange),
+        )
+        .await;
+        let (error, back) = match attempt {
+            Ok(Ok(session)) => return Ok(session),
+            Ok(Err(failed)) => failed,
+            Err(_) => {
+                return Err(SourceError::Timeout {
+                    command: format!("AUTHENTICATE {}", mechanism.name()),
+                    seconds: config.command_timeout.as_secs().max(1),
+                });
+            }
+        };
+        let looks_expired = exchange.token_rejected()
+            || matches!(&error, ImapError::No(reason)
+                if reason.to_ascii_uppercase().contains("AUTHENTICATIONFAILED"));
+        if looks_expired && !token.fresh && !retried {
+            tracing::info!(
+                account = %config.name,
+                "the server refused the cached OAuth token; getting a new one"
+            );
+            tokens.reject(&token.token).await;
+            retried = true;
+            client = back;
+            continue;
+        }
+        return Err(
+            match (login_error(config, error), exchange.server_error()) {
+                (SourceError::Login { user, reason }, Some(report)) => SourceError::Login {
+                    user,
+                    reason: format!("{reason} (server report: {report})"),
+                },
+                (other, _) => other,
+            },
+        );
+    }
+}
+
+/// The SASL mechanisms the server offers (`AUTH=` capabilities), asked for afresh: after
+/// STARTTLS the greeting's list no longer counts (RFC 3501 6.2.1).
+async fn sasl_mechanisms(
+    config: &ImapConfig,
+    client: &mut Client<Transport>,
+) -> Result<Vec<String>, SourceError> {
+    use async_imap::imap_proto::{Capability, RequestId};
+    use tokio::io::AsyncWriteExt;
+    // async-imap has no pre-login CAPABILITY; its tags are A1, A2..., so this one is apart.
+    const TAG: &str = "L0";
+    let failed = |reason: String| SourceError::Command {
+        command: "CAPABILITY".into(),
+        reason,
+    };
+    let stream = client.get_mut();
+    stream
+        .write_all(format!("{TAG} CAPABILITY\r\n").as_bytes())
+        .await
+        .map_err(|error| failed(error.to_string()))?;
+    stream
+        .flush()
+        .await
+        .map_err(|error| failed(error.to_string()))?;
+    let mut mechanisms = Vec::new();
+    loop {
+        let response = client
+            .read_response()
+            .await
+            .map_err(|error| failed(error.to_string()))?
+            .ok_or_else(|| SourceError::Connect {
+                server: config.server(),
+                reason: "closed during CAPABILITY".into(),
+            })?;
+        match response.parsed() {
+            Response::Capabilities(capabilities) => {
+                mechanisms.extend(
+                    capabilities
+                        .iter()
+                        .filter_map(|capability| match capability {
+                            Capability::Auth(name) => Some(name.to_string()),
+                            _ => None,
+                        }),
+                );
+            }
+            Response::Done {
+                tag: RequestId(tag),
+                status,
+                outcome,
+            } if tag == TAG => {
+                return match status {
+                    Status::Ok => Ok(mechanisms),
+                    _ => Err(failed(
+                        outcome
+                            .information
+                            .as_deref()
+                            .unwrap_or("refused")
+                            .to_owned(),
+                    )),
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
+fn token_error(config: &ImapConfig, error: OAuthError) -> SourceError {
+    SourceError::Token {
+        account: config.name.clone(),
+        temporary: error.retryable(),
+        reason: error.to_string(),
     }
 }
 
@@ -1143,7 +1366,7 @@ mod tests {
             port: 1,
             tls: TlsMode::None,
             username: "u".into(),
-            password: Secret::new("p"),
+            auth: ImapAuth::Login(Secret::new("p")),
             folder: "INBOX".into(),
             processed_folder: "Processed".into(),
             ca_file: None,
@@ -1168,7 +1391,7 @@ mod tests {
     #[test]
     fn debug_output_hides_the_password() {
         let mut config = config();
-        config.password = Secret::new("hunter2");
+        config.auth = ImapAuth::Login(Secret::new("hunter2"));
         assert!(!format!("{config:?}").contains("hunter2"));
     }
 

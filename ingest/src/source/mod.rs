@@ -59,6 +59,13 @@ pub enum SourceError {
     Tls { server: String, reason: String },
     #[error("login as {user} failed: {reason}")]
     Login { user: String, reason: String },
+    /// No OAuth access token: the token endpoint is down (`temporary`) or refused.
+    #[error("OAuth token for {account}: {reason}")]
+    Token {
+        account: String,
+        reason: String,
+        temporary: bool,
+    },
     #[error("IMAP command {command} failed: {reason}")]
     Command { command: String, reason: String },
     #[error("IMAP command {command} timed out after {seconds}s")]
@@ -78,6 +85,10 @@ impl SourceError {
                 | SourceError::Command { .. }
                 | SourceError::Timeout { .. }
                 | SourceError::Tls { .. }
+                | SourceError::Token {
+                    temporary: true,
+                    ..
+                }
         )
     }
 }
