@@ -598,7 +598,7 @@ impl CaseTx for PgTx<'_> {
         .bind(MAX_CASES_PER_TARGET)
         .fetch_all(&mut **self)
         .await?;
-        rows.iter().map(|r| related_row(r)).collect()
+        rows.iter().map(related_row).collect()
     }
 
     async fn insert_links(
