@@ -21,6 +21,8 @@ pub struct Settings {
     pub pipeline: PipelineSettings,
     pub log: LogSettings,
     pub mailboxes: Vec<MailboxSettings>,
+    /// Automatic acknowledgements to the senders of new cases (off by default).
+    pub acknowledgements: crate::acknowledgements::AckSettings,
 }
 
 #[derive(Clone, Deserialize)]
@@ -416,6 +418,7 @@ impl Settings {
             bail!("pipeline.lease_secs must be between 3 and 3600");
         }
         lea_router::ReferenceFormat::parse(&self.cases.reference_format)?;
+        self.acknowledgements.validate()?;
         Ok(())
     }
 

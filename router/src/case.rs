@@ -97,6 +97,8 @@ impl Default for ReferenceFormat {
 #[derive(Debug, Clone, Default)]
 pub struct CaseOptions {
     pub reference_format: ReferenceFormat,
+    /// Acknowledgements to the senders of new cases; `None`: never.
+    pub acknowledgements: Option<crate::ack::AckOptions>,
 }
 
 /// A case as the rules need it.
@@ -262,6 +264,18 @@ pub trait CaseTx: Send {
         &mut self,
         events: &[NewOutbox],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Of these senders (distinct, sorted), those with an acknowledgement queued or sent
+    /// after `since`; on PostgreSQL they stay locked until the transaction ends.
+    fn recent_acknowledgements(
+        &mut self,
+        recipients: &[String],
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<HashSet<String>, StoreError>> + Send;
+    /// Queue acknowledgements, and record the skipped ones with their reason.
+    fn insert_acknowledgements(
+        &mut self,
+        acks: &[crate::ack::NewAck<'_>],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Move IMAP folders' cursors forward (never back, unless UIDVALIDITY changed).
     fn advance_cursors(
         &mut self,
@@ -352,7 +366,7 @@ pub async fn commit_batch<T: CaseTx>(
 
     if !fresh.is_empty() {
         let plan = plan::<T>(tx, &fresh, options, now).await?;
-        write(tx, plan, now, &mut outcome).await?;
+        write(tx, plan, options, now, &mut outcome).await?;
     }
 
     let mut cursors: HashMap<(String, String), StoredCursor> = HashMap::new();
@@ -596,6 +610,7 @@ async fn plan<'a, T: CaseTx>(
 async fn write<T: CaseTx>(
     tx: &mut T,
     plan: Plan<'_>,
+    options: &CaseOptions,
     now: DateTime<Utc>,
     outcome: &mut BatchOutcome,
 ) -> Result<(), StoreError> {
@@ -706,6 +721,13 @@ async fn write<T: CaseTx>(
         tx.insert_targets(&targets).await?;
     }
     tx.insert_outbox(&events).await?;
+    let opened = plan.opened.iter().zip(&opened_ids).map(|(c, id)| crate::ack::Opened {
+        case_id: *id,
+        reference: &c.reference,
+        incoming: c.incoming,
+        received_at: received_at(c.incoming, now),
+    });
+    crate::ack::queue(tx, opened.collect(), options, now).await?;
     Ok(())
 }
 

@@ -7,7 +7,10 @@
 //! - [`event`]: the versioned JSON case message (`lea-intake.case.v1`) and its routing key.
 //! - [`sink`]: where events go: RabbitMQ with publisher confirms, or a JSON-lines file.
 //! - [`relay`]: the outbox relay, which marks an event sent only once the sink confirmed it.
+//! - [`ack`]: acknowledgements to the senders of new cases, queued with the case and sent
+//!   over SMTP.
 
+pub mod ack;
 pub mod case;
 pub mod event;
 pub mod relay;

@@ -43,6 +43,9 @@ async fn import_with<S: Store>(
         analyzer: Arc::new(analyzer(&settings)?),
         case_options: CaseOptions {
             reference_format: ReferenceFormat::parse(&settings.cases.reference_format)?,
+            // Imported cases are never acknowledged; with acknowledgements on, each is
+            // recorded as skipped (`imported`).
+            acknowledgements: settings.acknowledgements.case_options()?,
         },
         imported: true,
         committed: Default::default(),

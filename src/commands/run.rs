@@ -21,6 +21,7 @@ use chrono::Utc;
 use lea_ingest::{IdleOutcome, ImapConfig, ImapSource, MailboxCursor, Secret, TlsMode};
 use lea_ingest::{RawMessage, Source, SourceError};
 use lea_router::relay::{self, RelayOptions};
+use lea_router::ack::AckStore;
 use lea_router::{CaseOptions, ReferenceFormat, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,13 +31,14 @@ pub async fn run(settings: Settings, once: bool) -> Result<i32> {
     with_store!(&settings.database.url, store => run_with(store, settings, once).await)
 }
 
-async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<i32> {
+async fn run_with<S: AckStore>(store: S, settings: Settings, once: bool) -> Result<i32> {
     store.migrate().await.context("migrating the database")?;
     let pipeline = Arc::new(Pipeline {
         store: store.clone(),
         analyzer: Arc::new(analyzer(&settings)?),
         case_options: CaseOptions {
             reference_format: ReferenceFormat::parse(&settings.cases.reference_format)?,
+            acknowledgements: settings.acknowledgements.case_options()?,
         },
         imported: false,
         committed: Default::default(),
@@ -106,6 +108,16 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
             tracing::error!(pending, "events still waiting in the outbox");
             return Ok(1);
         }
+        if let Some(acks) = crate::acknowledgements::drain(&store, &settings).await? {
+            tracing::info!(
+                sent = acks.sent, failed = acks.failed, deferred = acks.deferred,
+                "acknowledgements sent"
+            );
+            if acks.deferred > 0 {
+                tracing::error!(deferred = acks.deferred, "acknowledgements waiting for a retry");
+                return Ok(1);
+            }
+        }
         return Ok(if failed > 0 { 1 } else { 0 });
     }
 
@@ -129,6 +141,11 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
             relay_loop(store, settings, committed, stop).await
         }));
     }
+    tasks.push(tokio::spawn(crate::acknowledgements::sender_loop(
+        store.clone(),
+        Arc::clone(&settings),
+        stop_rx.clone(),
+    )));
     shutdown_signal().await;
     tracing::info!("stopping: finishing the batches in hand");
     let _ = stop_tx.send(true);
