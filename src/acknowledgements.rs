@@ -113,19 +113,22 @@ impl AckSettings {
         }
         let has_password = smtp.password_env.is_some() || smtp.password_file.is_some();
         if smtp.username.is_some() != has_password {
-            bail!("acknowledgements.smtp: username and a password (password_env or password_file) go together");
+            bail!(
+                "acknowledgements.smtp: username and a password (password_env or password_file) go together"
+            );
         }
-        if smtp.timeout_secs == 0 || self.retry_secs == 0 || self.max_retry_secs < self.retry_secs
-        {
+        if smtp.timeout_secs == 0 || self.retry_secs == 0 || self.max_retry_secs < self.retry_secs {
             bail!(
                 "acknowledgements: timeout_secs and retry_secs must be at least 1, and max_retry_secs at least retry_secs"
             );
         }
         for (language, text) in &self.texts {
-            let code_like =
-                (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase());
+            let code_like = (2..=3).contains(&language.len())
+                && language.chars().all(|c| c.is_ascii_lowercase());
             if !code_like {
-                bail!("acknowledgements.texts: {language:?} is not an ISO 639-1 code such as \"en\"");
+                bail!(
+                    "acknowledgements.texts: {language:?} is not an ISO 639-1 code such as \"en\""
+                );
             }
             if text.trim().is_empty() {
                 bail!("acknowledgements.texts.{language} is empty");
@@ -169,9 +172,8 @@ impl AckSettings {
             .ca_file
             .as_ref()
             .map(|path| {
-                std::fs::read(path).with_context(|| {
-                    format!("acknowledgements.smtp.ca_file {}", path.display())
-                })
+                std::fs::read(path)
+                    .with_context(|| format!("acknowledgements.smtp.ca_file {}", path.display()))
             })
             .transpose()?;
         let credentials = match &smtp.username {
@@ -202,7 +204,10 @@ impl AckSettings {
             })?
         } else if let Some(path) = &smtp.password_file {
             let text = std::fs::read_to_string(path).with_context(|| {
-                format!("acknowledgements.smtp: reading password file {}", path.display())
+                format!(
+                    "acknowledgements.smtp: reading password file {}",
+                    path.display()
+                )
             })?;
             text.trim_end_matches(['\r', '\n']).to_string()
         } else {
@@ -302,7 +307,10 @@ mod tests {
         assert!(settings.validate().is_err());
         let mut settings = enabled();
         settings.smtp.username = Some("intake".into());
-        assert!(settings.validate().is_err(), "a username without a password");
+        assert!(
+            settings.validate().is_err(),
+            "a username without a password"
+        );
         settings.smtp.password_env = Some("X".into());
         settings.smtp.password_file = Some("/x".into());
         assert!(settings.validate().is_err(), "both password sources");

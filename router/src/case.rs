@@ -721,12 +721,16 @@ async fn write<T: CaseTx>(
         tx.insert_targets(&targets).await?;
     }
     tx.insert_outbox(&events).await?;
-    let opened = plan.opened.iter().zip(&opened_ids).map(|(c, id)| crate::ack::Opened {
-        case_id: *id,
-        reference: &c.reference,
-        incoming: c.incoming,
-        received_at: received_at(c.incoming, now),
-    });
+    let opened = plan
+        .opened
+        .iter()
+        .zip(&opened_ids)
+        .map(|(c, id)| crate::ack::Opened {
+            case_id: *id,
+            reference: &c.reference,
+            incoming: c.incoming,
+            received_at: received_at(c.incoming, now),
+        });
     crate::ack::queue(tx, opened.collect(), options, now).await?;
     Ok(())
 }

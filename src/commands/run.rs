@@ -20,8 +20,8 @@ use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use lea_ingest::{IdleOutcome, ImapConfig, ImapSource, MailboxCursor, Secret, TlsMode};
 use lea_ingest::{RawMessage, Source, SourceError};
-use lea_router::relay::{self, RelayOptions};
 use lea_router::ack::AckStore;
+use lea_router::relay::{self, RelayOptions};
 use lea_router::{CaseOptions, ReferenceFormat, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -110,11 +110,16 @@ async fn run_with<S: AckStore>(store: S, settings: Settings, once: bool) -> Resu
         }
         if let Some(acks) = crate::acknowledgements::drain(&store, &settings).await? {
             tracing::info!(
-                sent = acks.sent, failed = acks.failed, deferred = acks.deferred,
+                sent = acks.sent,
+                failed = acks.failed,
+                deferred = acks.deferred,
                 "acknowledgements sent"
             );
             if acks.deferred > 0 {
-                tracing::error!(deferred = acks.deferred, "acknowledgements waiting for a retry");
+                tracing::error!(
+                    deferred = acks.deferred,
+                    "acknowledgements waiting for a retry"
+                );
                 return Ok(1);
             }
         }

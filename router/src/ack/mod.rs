@@ -148,7 +148,10 @@ fn automation(headers: &[(String, String)]) -> Option<String> {
                 "bulk" | "list" | "junk" | "auto_reply" | "auto-reply"
             ),
             // Mailing lists, and senders that ask for no automatic replies at all.
-            "list-id" | "list-unsubscribe" | "x-auto-response-suppress" | "x-autoreply"
+            "list-id"
+            | "list-unsubscribe"
+            | "x-auto-response-suppress"
+            | "x-autoreply"
             | "x-autorespond" => true,
             _ => false,
         };
@@ -202,7 +205,10 @@ pub fn render(
     let body = template
         .replace("{reference}", reference)
         .replace("{subject}", &original)
-        .replace("{received}", &received_at.format("%Y-%m-%d %H:%M UTC").to_string());
+        .replace(
+            "{received}",
+            &received_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        );
     let original_id = message
         .message_id
         .as_deref()

@@ -56,8 +56,11 @@ pub trait AckStore: Store {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The SMTP server refused it for good (5xx): never tried again.
-    fn ack_failed(&self, id: i64, error: &str)
-    -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn ack_failed(
+        &self,
+        id: i64,
+        error: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     fn ack_counts(&self) -> impl Future<Output = Result<AckCounts, StoreError>> + Send;
 }
@@ -76,7 +79,9 @@ where
     // Pending rows always have these; an empty one would be refused by lettre and the
     // row marked failed, never sent blank.
     let text = |column: &str| -> Result<String, StoreError> {
-        Ok(row.try_get::<Option<String>, _>(column)?.unwrap_or_default())
+        Ok(row
+            .try_get::<Option<String>, _>(column)?
+            .unwrap_or_default())
     };
     Ok(PendingAck {
         id: row.try_get("id")?,
@@ -195,7 +200,10 @@ pub mod sqlite {
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch_all(self.pool())
             .await?;
-            let mut out = rows.iter().map(pending_ack).collect::<Result<Vec<_>, _>>()?;
+            let mut out = rows
+                .iter()
+                .map(pending_ack)
+                .collect::<Result<Vec<_>, _>>()?;
             out.sort_by_key(|a| a.id);
             Ok(out)
         }
@@ -374,7 +382,10 @@ pub mod postgres {
             .bind(lease.as_secs_f64())
             .fetch_all(self.pool())
             .await?;
-            let mut out = rows.iter().map(pending_ack).collect::<Result<Vec<_>, _>>()?;
+            let mut out = rows
+                .iter()
+                .map(pending_ack)
+                .collect::<Result<Vec<_>, _>>()?;
             out.sort_by_key(|a| a.id);
             Ok(out)
         }

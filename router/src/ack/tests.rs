@@ -28,7 +28,10 @@ fn options() -> AckOptions {
     AckOptions {
         min_interval: Duration::from_secs(3600),
         texts: HashMap::from([
-            ("en".to_string(), "Ref {reference} for {subject}".to_string()),
+            (
+                "en".to_string(),
+                "Ref {reference} for {subject}".to_string(),
+            ),
             ("de".to_string(), "Aktenzeichen {reference}".to_string()),
         ]),
         from_address: "intake@exchange.example".into(),
@@ -80,7 +83,10 @@ fn machines_lists_and_bounces_are_never_answered() {
     assert!(assess(&incoming(&mail("Auto-Submitted: no\n")), &options()).is_ok());
     let daemon = mail("").replace("Agent@Police.example", "MAILER-DAEMON@police.example");
     assert_eq!(assess(&incoming(&daemon), &options()), Err(Skip::Bounce));
-    let ours = mail("").replace("orig-1@police.example", "ack.LEA-2026-000001@exchange.example");
+    let ours = mail("").replace(
+        "orig-1@police.example",
+        "ack.LEA-2026-000001@exchange.example",
+    );
     assert_eq!(
         assess(&incoming(&ours), &options()),
         Err(Skip::OwnAcknowledgement)
@@ -140,5 +146,8 @@ fn the_text_follows_the_request_language_with_english_as_fallback() {
 
 #[test]
 fn message_ids_hold_only_allowed_characters() {
-    assert_eq!(ack_message_id("CASE 7/2027", "x.example"), "ack.CASE-7/2027@x.example");
+    assert_eq!(
+        ack_message_id("CASE 7/2027", "x.example"),
+        "ack.CASE-7/2027@x.example"
+    );
 }
