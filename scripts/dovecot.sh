@@ -274,20 +274,9 @@ LMTP_PORT="${LEA_TEST_LMTP_PORT:-24240}"
 install_lmtp_package() {
     [ -x /usr/lib/dovecot/lmtp ] && return
     log "installing dovecot-lmtpd"
-    local guard=/usr/sbin/policy-rc.d created_guard=0 status=0
-    if [ ! -e "$guard" ]; then
-        printf '#!/bin/sh\nexit 101\n' | as_root tee "$guard" >/dev/null
-        as_root chmod 755 "$guard"
-        created_guard=1
-    fi
-    as_root apt-get update -q </dev/null >"${TMPDIR:-/tmp}/lea-dovecot-lmtp-apt.log" 2>&1 &&
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-lmtpd \
-            </dev/null >>"${TMPDIR:-/tmp}/lea-dovecot-lmtp-apt.log" 2>&1 || status=$?
-    if [ "$created_guard" -eq 1 ]; then as_root rm -f "$guard"; fi
-    if [ "$status" -ne 0 ]; then
-        log "apt-get failed; see ${TMPDIR:-/tmp}/lea-dovecot-lmtp-apt.log"
-        exit "$status"
-    fi
+    # shellcheck source=apt-install.sh
+    . "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
+    apt_install_quietly "${TMPDIR:-/tmp}/lea-dovecot-lmtp-apt.log" dovecot-lmtpd
 }
 
 lmtp_config() {

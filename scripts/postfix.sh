@@ -39,25 +39,12 @@ install_package() {
         return
     fi
     log "installing postfix"
-    # Keep the package's own system instance from starting on port 25.
-    local guard=/usr/sbin/policy-rc.d created_guard=0
-    if [ ! -e "$guard" ]; then
-        printf '#!/bin/sh\nexit 101\n' | as_root tee "$guard" >/dev/null
-        as_root chmod 755 "$guard"
-        created_guard=1
-    fi
-    local status=0 apt_log="${TMPDIR:-/tmp}/lea-postfix-apt.log"
     # "No configuration": the package writes no /etc/postfix/main.cf of its own.
     echo "postfix postfix/main_mailer_type select No configuration" |
-        as_root debconf-set-selections >"$apt_log" 2>&1 || true
-    as_root apt-get update -q </dev/null >>"$apt_log" 2>&1 &&
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix \
-            </dev/null >>"$apt_log" 2>&1 || status=$?
-    if [ "$created_guard" -eq 1 ]; then as_root rm -f "$guard"; fi
-    if [ "$status" -ne 0 ]; then
-        log "apt-get failed; see $apt_log"
-        exit "$status"
-    fi
+        as_root debconf-set-selections >/dev/null 2>&1 || true
+    # shellcheck source=apt-install.sh
+    . "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
+    apt_install_quietly "${TMPDIR:-/tmp}/lea-postfix-apt.log" postfix
 }
 
 write_config() {
