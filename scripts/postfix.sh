@@ -6,7 +6,7 @@
 # It accepts mail for any domain from 127.0.0.0/8 on 127.0.0.1:2525 (plain, STARTTLS
 # with the test Dovecot's certificate) and delivers all of it over LMTP into the test
 # Dovecot (scripts/dovecot.sh, LMTP on 127.0.0.1:24240), where any user can read it over
-# IMAP. It never touches /etc/postfix or a system instance: config, queue and logs live in
+# IMAP; except mail to the domain refused.test, refused with a 554 for tests. It never touches /etc/postfix or a system instance: config, queue and logs live in
 # LEA_POSTFIX_DIR.
 #
 # Environment: LEA_POSTFIX_DIR (default /var/tmp/lea-intake-postfix-UID),
@@ -79,7 +79,9 @@ alias_maps =
 alias_database =
 mynetworks = 127.0.0.0/8
 smtpd_relay_restrictions = permit_mynetworks, reject
-smtpd_recipient_restrictions = permit_mynetworks, reject
+# Mail to the domain refused.test is refused for good (554), for tests of permanent
+# failures.
+smtpd_recipient_restrictions = check_recipient_access inline:{ refused.test=REJECT }, permit_mynetworks, reject
 default_transport = lmtp:inet:$HOST:$LMTP_PORT
 relay_transport = lmtp:inet:$HOST:$LMTP_PORT
 disable_dns_lookups = yes
@@ -153,6 +155,9 @@ wait_for() {
 start() {
     install_package
     if [ -d "$CONF_DIR" ] && running && listening "$PORT"; then
+        # A config written by an older version of this script is brought up to date.
+        write_config
+        postfix -c "$CONF_DIR" reload </dev/null >/dev/null 2>&1 || true
         log "already running on $HOST:$PORT"
         return 0
     fi

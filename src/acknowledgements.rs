@@ -328,6 +328,27 @@ mod tests {
     }
 
     #[test]
+    fn the_commented_section_of_the_example_config_is_valid() {
+        let example = include_str!("../config/example.toml");
+        let start = example.find("# [acknowledgements]").expect("the section");
+        let end = example[start..].find("[[mailboxes]]").expect("mailboxes") + start;
+        let section: String = example[start..end]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, section).unwrap();
+        let settings = Settings::load(Some(&path)).expect("the uncommented section loads");
+        let acks = &settings.acknowledgements;
+        assert!(acks.enabled);
+        assert_eq!(acks.texts.len(), 3);
+        assert_eq!(acks.smtp.tls, TlsSetting::Starttls);
+        assert_eq!(acks.case_options().unwrap().unwrap().domain, "example.com");
+    }
+
+    #[test]
     fn the_password_is_never_in_debug_output() {
         let mut settings = enabled();
         settings.smtp.username = Some("intake".into());

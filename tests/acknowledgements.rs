@@ -162,15 +162,7 @@ timeout_secs = 20
     }
 
     fn lea_intake(&self, args: &[&str], failpoint: Option<&str>) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_lea-intake"));
-        command
-            .args(args)
-            .arg("--config")
-            .arg(&self.config)
-            .current_dir(self.dir.path())
-            .env("LEA_TEST_IMAP_PASSWORD", imap::PASSWORD)
-            .env_remove("LEA_INTAKE_FAILPOINT")
-            .env_remove("RUST_LOG");
+        let mut command = lea_intake(&self.config, args);
         if let Some(point) = failpoint {
             command.env("LEA_INTAKE_FAILPOINT", point);
         }
@@ -189,6 +181,20 @@ timeout_secs = 20
     async fn receive(&self, messages: &[Vec<u8>]) {
         imap::append(&self.intake, "INBOX", messages).await;
     }
+}
+
+/// `lea-intake ARGS --config CONFIG`, in the config's folder.
+fn lea_intake(config: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lea-intake"));
+    command
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .current_dir(config.parent().expect("config folder"))
+        .env("LEA_TEST_IMAP_PASSWORD", imap::PASSWORD)
+        .env_remove("LEA_INTAKE_FAILPOINT")
+        .env_remove("RUST_LOG");
+    command
 }
 
 fn stderr(output: &Output) -> String {
@@ -367,6 +373,11 @@ async fn impersonators_machines_lists_and_bounces_get_none() {
         ]
     );
     assert_eq!(acks[5].0, "sent");
+    let status = setup.lea_intake(&["status", "--json"], None);
+    assert!(status.status.success(), "{}", stderr(&status));
+    let report: serde_json::Value = serde_json::from_slice(&status.stdout).expect("JSON");
+    assert_eq!(report["acknowledgements"]["skipped"], 5, "{report}");
+    assert_eq!(report["acknowledgements"]["sent"], 1, "{report}");
     // Postfix delivers in order: once the last one is in, nothing else is on its way.
     delivered(&person, 1).await;
     for nobody in [&impostor, &responder, &list, &bouncer] {
@@ -515,11 +526,7 @@ async fn smtp_down_then_up_the_acknowledgement_is_retried_and_delivered_once() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let config = setup.config.clone();
     let up = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_lea-intake"))
-            .args(["run", "--once", "--config"])
-            .arg(&config)
-            .env("LEA_TEST_IMAP_PASSWORD", imap::PASSWORD)
-            .env_remove("LEA_INTAKE_FAILPOINT")
+        lea_intake(&config, &["run", "--once"])
             .output()
             .expect("lea-intake runs")
     })
@@ -540,5 +547,38 @@ async fn smtp_down_then_up_the_acknowledgement_is_retried_and_delivered_once() {
     setup.run_once_ok();
     assert_eq!(imap::count(&agent, "INBOX").await, 1, "delivered once");
     forwarder.abort();
+    setup.db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_permanent_refusal_is_marked_failed_and_not_retried() {
+    let setup = Setup::new(false).await;
+    // The test Postfix refuses every recipient at refused.test with a 554.
+    let agent = sender("refused.test");
+    setup
+        .receive(&[request(&agent, "Preservation request", "")])
+        .await;
+    setup.run_once_ok();
+    assert_eq!(setup.db.acks().await, vec![("failed".to_string(), None)]);
+    assert_eq!(
+        setup
+            .db
+            .count(
+                "SELECT count(*) FROM acknowledgements
+                 WHERE attempts = 1 AND last_error LIKE '%554%'"
+            )
+            .await,
+        1,
+        "the server's answer is kept"
+    );
+    setup.run_once_ok();
+    assert_eq!(
+        setup
+            .db
+            .count("SELECT count(*) FROM acknowledgements WHERE attempts = 1")
+            .await,
+        1,
+        "never tried again"
+    );
     setup.db.finish().await;
 }
