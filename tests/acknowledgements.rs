@@ -122,6 +122,7 @@ path = "{cases}"
 trusted_authserv_ids = ["mx.exchange.example"]
 [pipeline]
 lease_secs = {LEASE_SECS}
+poll_interval_secs = 1
 [[mailboxes]]
 name = "lea-inbox"
 host = "{host}"
@@ -580,5 +581,32 @@ async fn a_permanent_refusal_is_marked_failed_and_not_retried() {
         1,
         "never tried again"
     );
+    setup.db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_running_service_sends_acknowledgements_as_cases_open() {
+    let setup = Setup::new(true).await;
+    let mut service = lea_intake(&setup.config, &["run"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("lea-intake run starts");
+    let agent = sender("fbi.gov");
+    setup
+        .receive(&[request(&agent, "Preservation request", "")])
+        .await;
+    let inbox = delivered(&agent, 1).await;
+    assert!(
+        inbox[0]
+            .subject
+            .as_deref()
+            .is_some_and(|s| s.ends_with("] Preservation request")),
+        "{:?}",
+        inbox[0].subject
+    );
+    let status = services::terminate(&mut service);
+    assert!(status.success(), "{status:?}");
+    assert_eq!(setup.db.acks().await, vec![("sent".to_string(), None)]);
     setup.db.finish().await;
 }
