@@ -243,7 +243,10 @@ async fn delivered(user: &str, n: usize) -> Vec<Message> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{n} message(s) for {user} never arrived; see the Postfix log (scripts/postfix.sh env)");
+    panic!(
+        "{n} message(s) for {user} never arrived: is Dovecot's LMTP listener up \
+         (`scripts/dovecot.sh start`)? See the Postfix log (`scripts/postfix.sh env`)"
+    );
 }
 
 fn header<'m>(message: &'m Message, name: &str) -> Option<&'m str> {
@@ -387,9 +390,8 @@ async fn impersonators_machines_lists_and_bounces_get_none() {
     setup.db.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_sender_gets_one_acknowledgement_per_interval() {
-    let setup = Setup::new(false).await;
+async fn one_acknowledgement_per_interval(postgres: bool) {
+    let setup = Setup::new(postgres).await;
     let agent = sender("fbi.gov");
     setup
         .receive(&[
@@ -414,6 +416,16 @@ async fn a_sender_gets_one_acknowledgement_per_interval() {
     );
     assert_eq!(delivered(&agent, 1).await.len(), 1);
     setup.db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sender_gets_one_acknowledgement_per_interval_sqlite() {
+    one_acknowledgement_per_interval(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sender_gets_one_acknowledgement_per_interval_postgres() {
+    one_acknowledgement_per_interval(true).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
