@@ -348,8 +348,9 @@ mod tests {
         assert_eq!(acks.case_options().unwrap().unwrap().domain, "example.com");
     }
 
-    #[test]
-    fn the_password_is_never_in_debug_output() {
+    // The SMTP pool needs a runtime to be built in.
+    #[tokio::test]
+    async fn the_password_is_never_in_debug_output() {
         let mut settings = enabled();
         settings.smtp.username = Some("intake".into());
         settings.smtp.password_env = Some("LEA_TEST_ACK_PASSWORD_UNSET".into());
@@ -358,5 +359,16 @@ mod tests {
         // Resolving a missing variable names it, never a value.
         let error = format!("{:#}", settings.mailer().unwrap_err());
         assert!(error.contains("LEA_TEST_ACK_PASSWORD_UNSET"), "{error}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("smtp-password");
+        std::fs::write(&file, "hunter2\n").unwrap();
+        settings.smtp.password_env = None;
+        settings.smtp.password_file = Some(file);
+        assert_eq!(settings.password().unwrap().expose(), "hunter2");
+        let mailer = settings.mailer().unwrap().unwrap();
+        for text in [format!("{settings:?}"), format!("{mailer:?}")] {
+            assert!(!text.contains("hunter2"), "{text}");
+        }
     }
 }

@@ -33,6 +33,9 @@ pub async fn run(settings: Settings, once: bool) -> Result<i32> {
 
 async fn run_with<S: AckStore>(store: S, settings: Settings, once: bool) -> Result<i32> {
     store.migrate().await.context("migrating the database")?;
+    // SMTP settings that cannot work (a password variable unset, a missing CA file) stop
+    // the start, not the first acknowledgement.
+    settings.acknowledgements.mailer()?;
     let pipeline = Arc::new(Pipeline {
         store: store.clone(),
         analyzer: Arc::new(analyzer(&settings)?),

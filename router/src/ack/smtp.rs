@@ -75,7 +75,8 @@ impl std::fmt::Debug for AckMailer {
 }
 
 impl AckMailer {
-    /// Sets the connection up; nothing is contacted until the first send.
+    /// Sets the connection up; nothing is contacted until the first send. Call it inside
+    /// a Tokio runtime: the connection pool starts a task of its own.
     pub fn new(config: &SmtpConfig) -> Result<Self, SmtpSetupError> {
         let from: Mailbox = config
             .from
