@@ -213,12 +213,12 @@ pub fn render(
         .message_id
         .as_deref()
         .map(str::trim)
-        .filter(|id| !id.is_empty() && !id.contains(char::is_whitespace));
+        .filter(|id| is_plain_id(id));
     let mut references: Vec<String> = message
         .references
         .iter()
         .map(|r| r.trim())
-        .filter(|r| !r.is_empty() && !r.contains(char::is_whitespace))
+        .filter(|r| is_plain_id(r))
         .map(|r| format!("<{r}>"))
         .collect();
     if let Some(id) = original_id {
@@ -231,6 +231,12 @@ pub fn render(
         in_reply_to: original_id.map(str::to_string),
         references: (!references.is_empty()).then(|| references.join(" ")),
     }
+}
+
+/// A Message-ID that can be written back into a header as it is: printable ASCII, no
+/// brackets, no spaces. Anything else in a stranger's header is left out of ours.
+fn is_plain_id(id: &str) -> bool {
+    !id.is_empty() && id.chars().all(|c| c.is_ascii_graphic() && c != '<' && c != '>')
 }
 
 /// `ack.REFERENCE@domain`: one per case, so a resend is recognisable as the same message.

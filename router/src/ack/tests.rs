@@ -151,3 +151,13 @@ fn message_ids_hold_only_allowed_characters() {
         "ack.CASE-7/2027@x.example"
     );
 }
+
+#[test]
+fn odd_message_ids_are_left_out_of_our_headers() {
+    let mut odd = incoming(&mail(""));
+    odd.message.message_id = Some("a b\r\nBcc: x@evil.example".into());
+    odd.message.references = vec!["ok@police.example".into(), "<nested>".into()];
+    let r = render(&odd, "R-1", Utc::now(), &options());
+    assert_eq!(r.in_reply_to, None);
+    assert_eq!(r.references.as_deref(), Some("<ok@police.example>"));
+}
