@@ -236,7 +236,10 @@ pub fn render(
 /// A Message-ID that can be written back into a header as it is: printable ASCII, no
 /// brackets, no spaces. Anything else in a stranger's header is left out of ours.
 fn is_plain_id(id: &str) -> bool {
-    !id.is_empty() && id.chars().all(|c| c.is_ascii_graphic() && c != '<' && c != '>')
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '<' && c != '>')
 }
 
 /// `ack.REFERENCE@domain`: one per case, so a resend is recognisable as the same message.
