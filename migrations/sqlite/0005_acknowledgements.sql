@@ -1,8 +1,9 @@
--- Acknowledgements to the senders of new requests (RFC 3834 automatic replies). A row is
--- written in the same transaction as the case it acknowledges, one per opened case, so a
--- crash after the commit finds the row and never queues a second one: `sent` is set only
--- after the SMTP server accepted the message. A case that gets no acknowledgement has a
--- row too, with status `skipped` and the reason, so no decision is silent.
+-- Acknowledgements to the senders of new requests (RFC 3834 automatic replies). While
+-- they are enabled, a row is written in the same transaction as the case it acknowledges,
+-- one per opened case, so a crash after the commit finds the row and never queues a
+-- second one: `sent` is set only after the SMTP server accepted the message. A case that
+-- gets no acknowledgement has a row too, with status `skipped` and the reason, so no
+-- decision is silent.
 --
 -- Timestamps are RFC 3339 text, as in the other tables.
 -- status: pending (waiting to be sent, or for a retry after next_attempt_at),
