@@ -12,6 +12,7 @@
 #              LEA_TEST_IMAPS_PORT (default 1993, implicit TLS),
 #              LEA_DOVECOT_OAUTH2_INTROSPECTION_URL (unset by default: see the OAuth2
 #              section below).
+#              LEA_TEST_LMTP_PORT (default 24240, LMTP for scripts/postfix.sh).
 set -euo pipefail
 PATH="$PATH:/usr/sbin:/sbin"
 
@@ -161,6 +162,7 @@ protocol imap {
 }
 CONF
     oauth2_config >>"$CONF.tmp"
+    lmtp_config >>"$CONF.tmp"
     mv "$CONF.tmp" "$CONF"
 }
 
@@ -300,12 +302,65 @@ export LEA_TEST_IMAP_CA=$CERT
 ENV
 }
 
+# ---- LMTP delivery, for the test Postfix (scripts/postfix.sh) ---------------------------
+# Postfix hands every message it accepts to this Dovecot over LMTP on 127.0.0.1, so mail
+# sent by SMTP can be read back over IMAP by any test user. Self-contained: its own
+# package, its own lines appended to the generated config, and added to a server that is
+# already running with a reload (never a restart: other tests use it meanwhile).
+LMTP_PORT="${LEA_TEST_LMTP_PORT:-24240}"
+
+install_lmtp_package() {
+    [ -x /usr/lib/dovecot/lmtp ] && return
+    log "installing dovecot-lmtpd"
+    # shellcheck source=apt-install.sh
+    . "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
+    apt_install_quietly "${TMPDIR:-/tmp}/lea-dovecot-lmtp-apt.log" dovecot-lmtpd
+}
+
+lmtp_config() {
+    cat <<CONF
+
+# LMTP, for deliveries from the test Postfix (scripts/postfix.sh).
+protocols = \$protocols lmtp
+service lmtp {
+  inet_listener lmtp {
+    address = $HOST
+    port = $LMTP_PORT
+  }
+}
+CONF
+}
+
+# A server started before LMTP was part of its config gets it by a reload.
+ensure_lmtp() {
+    listening "$LMTP_PORT" && return
+    master_pid >/dev/null || return
+    write_config
+    doveadm -c "$CONF" reload </dev/null
+    local i
+    for i in $(seq 1 150); do
+        listening "$LMTP_PORT" && break
+        sleep 0.1
+    done
+    if ! listening "$LMTP_PORT"; then
+        log "LMTP did not open $LMTP_PORT after a reload; log tail:"
+        tail -n 20 "$DIR/log/dovecot.log" >&2 2>/dev/null || true
+        exit 1
+    fi
+    log "LMTP on $HOST:$LMTP_PORT"
+}
+
+print_lmtp_env() {
+    echo "export LEA_TEST_LMTP_PORT=$LMTP_PORT"
+}
+# ---- end of LMTP -------------------------------------------------------------------------
+
 case "${1:-}" in
-start) start ;;
+start) install_lmtp_package; start; ensure_lmtp ;;
 stop) stop ;;
-restart) stop; start ;;
+restart) install_lmtp_package; stop; start; ensure_lmtp ;;
 status) status ;;
-env) print_env ;;
+env) print_env; print_lmtp_env ;;
 *)
     echo "usage: $0 start|stop|restart|status|env" >&2
     exit 2

@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh
 eval "$(scripts/dovecot.sh env)"
+eval "$(scripts/postfix.sh env)"
 cargo test --workspace --all-targets "$@"

@@ -22,6 +22,8 @@ pub struct Settings {
     pub pipeline: PipelineSettings,
     pub log: LogSettings,
     pub mailboxes: Vec<MailboxSettings>,
+    /// Automatic acknowledgements to the senders of new cases (off by default).
+    pub acknowledgements: crate::acknowledgements::AckSettings,
 }
 
 #[derive(Clone, Deserialize)]
@@ -604,6 +606,7 @@ impl Settings {
         // Built even with the JSON-lines sink: a rule that would be refused by the
         // broker's topology is refused now, not when the sink is switched over.
         self.topology()?;
+        self.acknowledgements.validate()?;
         Ok(())
     }
 
@@ -635,6 +638,7 @@ impl Settings {
             reference_format: lea_router::ReferenceFormat::parse(&cases.reference_format)?,
             due,
             routing: self.routing_rules()?,
+            acknowledgements: self.acknowledgements.case_options()?,
         })
     }
 

@@ -5,8 +5,10 @@
 //! relay). Modules:
 //! - [`cli`]: the command line; [`config`]: settings from TOML and the environment;
 //! - [`pipeline`]: bytes to committed cases; [`commands`]: one module per subcommand;
-//! - [`failpoint`]: crash injection for the delivery tests.
+//! - [`failpoint`]: crash injection for the delivery tests;
+//! - [`acknowledgements`]: the `[acknowledgements]` settings and the SMTP sender of `run`.
 
+mod acknowledgements;
 mod agencies;
 mod cli;
 mod commands;

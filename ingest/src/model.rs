@@ -79,6 +79,7 @@ pub struct Message {
     pub from: Option<Mailbox>,
     pub sender: Option<Mailbox>,
     pub reply_to: Vec<Mailbox>,
+    /// The Return-Path address; `<>` for the null return path of a bounce.
     pub return_path: Option<String>,
     pub to: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,

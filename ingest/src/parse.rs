@@ -107,7 +107,12 @@ fn convert(
         from: first_mailbox(parsed.from()),
         sender: first_mailbox(parsed.sender()),
         reply_to: mailboxes(parsed.reply_to()),
-        return_path: parsed.return_address().map(str::to_string),
+        // `Return-Path: <>` (a bounce) has no address, and mail-parser would fall back to
+        // the From address; it is kept as `<>`, the null return path.
+        return_path: match parsed.header_raw("Return-Path") {
+            Some(raw) if raw.replace(char::is_whitespace, "") == "<>" => Some("<>".to_string()),
+            _ => parsed.return_address().map(str::to_string),
+        },
         to: mailboxes(parsed.to()),
         cc: mailboxes(parsed.cc()),
         subject: parsed.subject().map(str::to_string),

@@ -105,6 +105,8 @@ pub struct CaseOptions {
     pub due: DuePolicy,
     /// The configured routing rules; none: `case.<verdict>.<kind>` for every case.
     pub routing: crate::routing::RoutingRules,
+    /// Acknowledgements to the senders of new cases; `None`: never.
+    pub acknowledgements: Option<crate::ack::AckOptions>,
 }
 
 /// A case as the rules need it.
@@ -338,6 +340,18 @@ pub trait CaseTx: Send {
     fn insert_outbox(
         &mut self,
         events: &[NewOutbox],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Of these senders (distinct, sorted), those with an acknowledgement queued or sent
+    /// after `since`; on PostgreSQL they stay locked until the transaction ends.
+    fn recent_acknowledgements(
+        &mut self,
+        recipients: &[String],
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<HashSet<String>, StoreError>> + Send;
+    /// Queue acknowledgements, and record the skipped ones with their reason.
+    fn insert_acknowledgements(
+        &mut self,
+        acks: &[crate::ack::NewAck<'_>],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Move IMAP folders' cursors forward (never back, unless UIDVALIDITY changed).
     fn advance_cursors(
@@ -1283,6 +1297,18 @@ async fn write<T: CaseTx>(
         );
     }
     tx.insert_outbox(&events).await?;
+    let opened = plan
+        .opened
+        .iter()
+        .zip(&opened_ids)
+        .map(|(c, id)| crate::ack::Opened {
+            case_id: *id,
+            reference: &c.reference,
+            incoming: c.incoming,
+            received_at: received_at(c.incoming, now),
+            verdict: plan.messages[c.opener].sender.verdict,
+        });
+    crate::ack::queue(tx, opened.collect(), options, now).await?;
     Ok(())
 }
 

@@ -8,7 +8,10 @@
 //! - [`sink`]: where events go: RabbitMQ with publisher confirms, or a JSON-lines file.
 //! - [`routing`]: the configured routing rules that choose each case's routing key.
 //! - [`relay`]: the outbox relay, which marks an event sent only once the sink confirmed it.
+//! - [`ack`]: acknowledgements to the senders of new cases, queued with the case and sent
+//!   over SMTP.
 
+pub mod ack;
 pub mod case;
 pub mod due;
 pub mod event;

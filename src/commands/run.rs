@@ -22,6 +22,7 @@ use lea_ingest::oauth::{SaslMechanism, TokenSource};
 use lea_ingest::{IdleOutcome, ImapAuth, ImapConfig, ImapSource, MailboxCursor, Secret, TlsMode};
 use lea_ingest::{RawMessage, Source, SourceError};
 use lea_router::Store;
+use lea_router::ack::AckStore;
 use lea_router::relay::{self, RelayOptions};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,8 +32,11 @@ pub async fn run(settings: Settings, once: bool) -> Result<i32> {
     with_store!(&settings.database.url, store => run_with(store, settings, once).await)
 }
 
-async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<i32> {
+async fn run_with<S: AckStore>(store: S, settings: Settings, once: bool) -> Result<i32> {
     store.migrate().await.context("migrating the database")?;
+    // SMTP settings that cannot work (a password variable unset, a missing CA file) stop
+    // the start, not the first acknowledgement.
+    settings.acknowledgements.mailer()?;
     let pipeline = Arc::new(Pipeline {
         store: store.clone(),
         analyzer: Arc::new(analyzer(&settings)?),
@@ -129,6 +133,21 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
             tracing::error!(pending, "events still waiting in the outbox");
             return Ok(1);
         }
+        if let Some(acks) = crate::acknowledgements::drain(&store, &settings).await? {
+            tracing::info!(
+                sent = acks.sent,
+                failed = acks.failed,
+                deferred = acks.deferred,
+                "acknowledgements sent"
+            );
+            if acks.deferred > 0 {
+                tracing::error!(
+                    deferred = acks.deferred,
+                    "acknowledgements waiting for a retry"
+                );
+                return Ok(1);
+            }
+        }
         return Ok(if failed > 0 { 1 } else { 0 });
     }
 
@@ -160,6 +179,11 @@ async fn run_with<S: Store>(store: S, settings: Settings, once: bool) -> Result<
             notice_loop(pipeline, settings, stop).await
         }));
     }
+    tasks.push(tokio::spawn(crate::acknowledgements::sender_loop(
+        store.clone(),
+        Arc::clone(&settings),
+        stop_rx.clone(),
+    )));
     shutdown_signal().await;
     tracing::info!("stopping: finishing the batches in hand");
     let _ = stop_tx.send(true);

@@ -1,12 +1,13 @@
 //! `lea-intake status`: what the database says about each configured mailbox (who works
 //! it and until when, the last fetch and the backlog it saw, the last error, the cursor)
-//! and about the outbox. Read-only; it works while `run` processes are busy.
+//! and about the outbox and the acknowledgements. Read-only; it works while `run` processes are busy.
 
 use crate::config::Settings;
 use crate::store::with_store;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use lea_router::{MailboxState, Store, StoreStats};
+use lea_router::ack::AckStore;
+use lea_router::{MailboxState, StoreStats};
 use serde::Serialize;
 
 /// The `--json` document. Times are RFC 3339 in UTC; a missing value is null.
@@ -15,6 +16,16 @@ struct Report {
     generated_at: DateTime<Utc>,
     mailboxes: Vec<MailboxReport>,
     outbox: OutboxReport,
+    /// Acknowledgements by status (`skipped` ones say why in the database).
+    acknowledgements: Option<AckReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct AckReport {
+    pending: i64,
+    sent: i64,
+    failed: i64,
+    skipped: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -62,11 +73,19 @@ pub async fn run(settings: Settings, json: bool) -> Result<i32> {
     Ok(0)
 }
 
-async fn collect<S: Store>(store: &S, settings: &Settings) -> Result<Report> {
+async fn collect<S: AckStore>(store: &S, settings: &Settings) -> Result<Report> {
     let hint = "reading the database (is its schema up to date? see `lea-intake migrate`)";
     let states = store.mailbox_states().await.context(hint)?;
     let stats = store.stats().await.context(hint)?;
-    Ok(report(settings, states, &stats, Utc::now()))
+    let acks = store.ack_counts().await.context(hint)?;
+    let mut report = report(settings, states, &stats, Utc::now());
+    report.acknowledgements = Some(AckReport {
+        pending: acks.pending,
+        sent: acks.sent,
+        failed: acks.failed,
+        skipped: acks.skipped,
+    });
+    Ok(report)
 }
 
 fn report(
@@ -116,6 +135,7 @@ fn report(
             pending: stats.outbox_pending,
             sent: stats.outbox_sent,
         },
+        acknowledgements: None,
     }
 }
 
@@ -204,6 +224,12 @@ fn table(report: &Report) -> String {
         "\noutbox: {} pending, {} sent\n",
         report.outbox.pending, report.outbox.sent
     ));
+    if let Some(a) = &report.acknowledgements {
+        out.push_str(&format!(
+            "acknowledgements: {} pending, {} sent, {} failed, {} skipped\n",
+            a.pending, a.sent, a.failed, a.skipped
+        ));
+    }
     out
 }
 

@@ -461,6 +461,21 @@ impl CaseTx for PgTx<'_> {
         Ok(())
     }
 
+    async fn recent_acknowledgements(
+        &mut self,
+        recipients: &[String],
+        since: DateTime<Utc>,
+    ) -> Result<HashSet<String>, StoreError> {
+        crate::ack::sql::postgres::recent(self, recipients, since).await
+    }
+
+    async fn insert_acknowledgements(
+        &mut self,
+        acks: &[crate::ack::NewAck<'_>],
+    ) -> Result<(), StoreError> {
+        crate::ack::sql::postgres::insert(self, acks).await
+    }
+
     async fn advance_cursors(&mut self, cursors: &[CursorUpdate]) -> Result<(), StoreError> {
         let accounts: Vec<&str> = cursors.iter().map(|c| c.account.as_str()).collect();
         let mailboxes: Vec<&str> = cursors.iter().map(|c| c.mailbox.as_str()).collect();

@@ -392,6 +392,21 @@ impl CaseTx for LiteTx<'_> {
         Ok(())
     }
 
+    async fn recent_acknowledgements(
+        &mut self,
+        recipients: &[String],
+        since: DateTime<Utc>,
+    ) -> Result<HashSet<String>, StoreError> {
+        crate::ack::sql::sqlite::recent(self, recipients, since).await
+    }
+
+    async fn insert_acknowledgements(
+        &mut self,
+        acks: &[crate::ack::NewAck<'_>],
+    ) -> Result<(), StoreError> {
+        crate::ack::sql::sqlite::insert(self, acks).await
+    }
+
     async fn advance_cursors(&mut self, cursors: &[CursorUpdate]) -> Result<(), StoreError> {
         let now = ts(Utc::now());
         for c in cursors {
