@@ -307,6 +307,8 @@ ENV
 # sent by SMTP can be read back over IMAP by any test user. Self-contained: its own
 # package, its own lines appended to the generated config, and added to a server that is
 # already running with a reload (never a restart: other tests use it meanwhile).
+# LEA_TEST_LMTP_PORT=0 leaves LMTP out (private instances started by tests beside the
+# shared one, which would otherwise compete for the same port).
 LMTP_PORT="${LEA_TEST_LMTP_PORT:-24240}"
 
 install_lmtp_package() {
@@ -318,6 +320,7 @@ install_lmtp_package() {
 }
 
 lmtp_config() {
+    [ "$LMTP_PORT" = 0 ] && return
     cat <<CONF
 
 # LMTP, for deliveries from the test Postfix (scripts/postfix.sh).
@@ -333,6 +336,7 @@ CONF
 
 # A server started before LMTP was part of its config gets it by a reload.
 ensure_lmtp() {
+    [ "$LMTP_PORT" = 0 ] && return
     listening "$LMTP_PORT" && return
     master_pid >/dev/null || return
     write_config

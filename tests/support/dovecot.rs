@@ -93,6 +93,8 @@ impl PrivateDovecot {
             .env("LEA_DOVECOT_MAIL_DIR", &self.mail_dir)
             .env("LEA_TEST_IMAP_PORT", self.port.to_string())
             .env("LEA_TEST_IMAPS_PORT", self.tls_port.to_string())
+            // No LMTP: its port belongs to the shared instance.
+            .env("LEA_TEST_LMTP_PORT", "0")
             .env_remove("LEA_DOVECOT_OAUTH2_INTROSPECTION_URL");
         if let Some(url) = &self.introspection_url {
             command.env("LEA_DOVECOT_OAUTH2_INTROSPECTION_URL", url);
