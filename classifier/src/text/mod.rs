@@ -1,6 +1,7 @@
 //! Plain-text structure of a message body: the new text versus the quoted earlier
 //! messages, and the parts of a letter that hold the writer's own contact details.
 
+pub(crate) mod hash;
 mod pattern;
 mod quoted;
 mod zones;
