@@ -655,12 +655,11 @@ fn find_in_local_part(directory: &Directory, local: &str) -> Vec<AliasMatch> {
 
 /// The end of the body, where the signature is, without a quoted earlier message.
 fn signature_text(body: &str) -> &str {
-    let mut end = body.len();
-    for marker in ["\n-----Original Message-----", "\n> ", "\n>"] {
-        if let Some(at) = body.find(marker) {
-            end = end.min(at);
-        }
-    }
+    // The own text ends at the first quote line ("\n>", which also finds "\n> ") or an
+    // Outlook separator: two searches, the second only before the first's find.
+    let end = body.find("\n>").unwrap_or(body.len());
+    let before = body.get(..end).unwrap_or(body);
+    let end = before.find("\n-----Original Message-----").unwrap_or(end);
     let own = body.get(..end).unwrap_or(body);
     tail(own, SIGNATURE_CHARS)
 }
