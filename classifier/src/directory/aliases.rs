@@ -8,7 +8,7 @@
 //! word spaces (`警察庁`) match as substrings.
 
 use super::normalize::{Token, fold_phrase, tokens};
-use std::collections::HashMap;
+use crate::text::hash::FastMap;
 
 /// Where a text comes from, which decides how strict matching is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,9 @@ struct Entry {
 /// Agency aliases, indexed by their first folded token.
 #[derive(Debug, Clone, Default)]
 pub struct AliasIndex {
-    by_first: HashMap<String, Vec<Entry>>,
+    /// First folded word → aliases starting with it; looked up for every word of a
+    /// signature and letterhead, hence the fast hash.
+    by_first: FastMap<String, Vec<Entry>>,
     /// Aliases written without word spaces (CJK), matched as substrings.
     unspaced: Vec<(String, usize)>,
 }
