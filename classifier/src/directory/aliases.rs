@@ -90,6 +90,12 @@ impl AliasIndex {
 
     /// Agencies named in `text`, in order of appearance, each once.
     pub fn find(&self, text: &str, kind: TextKind) -> Vec<AliasMatch> {
+        // Most texts name no agency. In ASCII text the words are the runs of letters and
+        // digits, folded to lower case, so whether any word can start an alias is known
+        // without building the tokens; and no unspaced (CJK, Thai) alias is in ASCII text.
+        if text.is_ascii() && !self.any_first_word_in_ascii(text) {
+            return Vec::new();
+        }
         let mut out: Vec<AliasMatch> = Vec::new();
         let words = tokens(text);
         for (i, word) in words.iter().enumerate() {
@@ -128,6 +134,23 @@ impl AliasIndex {
             }
         }
         out
+    }
+
+    /// Whether a word of `text` (ASCII) folds to the first word of an alias: the words
+    /// [`tokens`] would give, lower-cased into one buffer.
+    fn any_first_word_in_ascii(&self, text: &str) -> bool {
+        let mut word = String::new();
+        for run in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+            if run.is_empty() {
+                continue;
+            }
+            word.clear();
+            word.extend(run.chars().map(|c| c.to_ascii_lowercase()));
+            if self.lookup_first(&word).is_some() {
+                return true;
+            }
+        }
+        false
     }
 
     fn lookup_first(&self, folded: &str) -> Option<&Vec<Entry>> {
@@ -192,6 +215,21 @@ mod tests {
             .into_iter()
             .map(|m| m.agency)
             .collect()
+    }
+
+    #[test]
+    fn ascii_texts_without_a_first_word_are_skipped_and_others_are_read() {
+        // Inflected, upper-case and split first words still reach the token path.
+        assert_eq!(
+            agencies("Ermittlungen des Bundeskriminalamtes", TextKind::Prose),
+            [1]
+        );
+        assert_eq!(
+            agencies("FEDERAL BUREAU OF INVESTIGATION", TextKind::Prose),
+            [0]
+        );
+        assert!(agencies("Regards, Jane Roe, Compliance", TextKind::Prose).is_empty());
+        assert_eq!(agencies("警察庁 Tokyo", TextKind::Prose), [3]);
     }
 
     #[test]
