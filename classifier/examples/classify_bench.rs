@@ -16,20 +16,23 @@
 //!   --slowest N     also list the N messages that take longest to parse and assess
 //!   DIR...          corpora (fixtures/requests and ../shared/data/mime-corpus)
 //!
-//! Last measured (2-core shared machine, one thread, best of 9 passes, µs per message):
+//! Last measured (2-core shared machine, one thread, best of 9 passes; µs per message):
 //!
 //! | corpus | parse + assess | parse | sender | request | targets | language |
 //! |---|---|---|---|---|---|---|
-//! | requests (69) | 10,900 msg/s, 91.5 | 6.1 | 12.0 | 47.5 | 9.0 | 28.2 |
-//! | mime-corpus (485) | 8,600 msg/s, 116.2 | 36.8 | 13.4 | 36.9 | 8.2 | 17.9 |
+//! | requests (69) | 14,469 msg/s, 69.1 | 5.1 | 12.2 | 29.5 | 7.9 | 13.2 |
+//! | mime-corpus (485) | 10,434 msg/s, 95.8 (median 10,320) | 31.9 | 11.3 | 34.0 | 8.2 | 16.5 |
 //!
-//! Before the look-alike, language, text-bound and signature work the same runs gave
-//! 8,800 msg/s (113.8 µs) on the requests and 3,470 msg/s (287.9 µs: parse 39.6, sender
-//! 40.1, request 155.5, targets 42.1, language 33.2) on the MIME corpus. The MIME corpus
-//! is still short of 10,000 msg/s: a third of its time is MIME parsing (mail-parser's
-//! HTML conversion of two half- and one-megabyte HTML bodies, SHA-256 of the raw bytes),
-//! and most of the language time is the trigram detector on short texts that the
-//! function-word count cannot settle. `--slowest N` shows which messages cost most.
+//! Earlier builds gave 8,789 msg/s (113.8 µs) on the requests and
+//! 3,474 msg/s (287.9 µs: parse 39.6, sender 40.1, request 155.5 of which language 33.2
+//! and deadline 42.0, targets 42.1) on the MIME corpus. Most of the MIME corpus's time
+//! went to three messages of half a megabyte to a megabyte, now read as a head and a tail
+//! (`lea_classifier::text::bounds`); the rest came from the look-alike index (deletion
+//! variants and SipHash), the trigram language detector (now behind a function-word
+//! count) and mail-parser's reading of `Received` headers. What remains is mostly MIME
+//! parsing (mail-parser's HTML conversion of the large HTML bodies, SHA-256 of the raw
+//! bytes) and the trigram detector on short texts. `--slowest N` lists the messages that
+//! cost most.
 
 use lea_classifier::targets::TargetExtractor;
 use lea_classifier::{Classifier, ClassifierConfig, Directory, request, sender};
