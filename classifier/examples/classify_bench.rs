@@ -13,7 +13,26 @@
 //!   --passes N      timed passes per measurement (7); best and median are reported
 //!   --detail        also time each part of request understanding
 //!   --dump FILE     write every assessment as one JSON line (for comparing two builds)
+//!   --slowest N     also list the N messages that take longest to parse and assess
 //!   DIR...          corpora (fixtures/requests and ../shared/data/mime-corpus)
+//!
+//! Last measured (2-core shared machine, one thread, best of 9 passes; µs per message):
+//!
+//! | corpus | parse + assess | parse | sender | request | targets | language |
+//! |---|---|---|---|---|---|---|
+//! | requests (69) | 14,469 msg/s, 69.1 | 5.1 | 12.2 | 29.5 | 7.9 | 13.2 |
+//! | mime-corpus (485) | 10,434 msg/s, 95.8 (median 10,320) | 31.9 | 11.3 | 34.0 | 8.2 | 16.5 |
+//!
+//! Earlier builds gave 8,789 msg/s (113.8 µs) on the requests and
+//! 3,474 msg/s (287.9 µs: parse 39.6, sender 40.1, request 155.5 of which language 33.2
+//! and deadline 42.0, targets 42.1) on the MIME corpus. Most of the MIME corpus's time
+//! went to three messages of half a megabyte to a megabyte, now read as a head and a tail
+//! (`lea_classifier::text::bounds`); the rest came from the look-alike index (deletion
+//! variants and SipHash), the trigram language detector (now behind a function-word
+//! count) and mail-parser's reading of `Received` headers. What remains is mostly MIME
+//! parsing (mail-parser's HTML conversion of the large HTML bodies, SHA-256 of the raw
+//! bytes) and the trigram detector on short texts. `--slowest N` lists the messages that
+//! cost most.
 
 use lea_classifier::targets::TargetExtractor;
 use lea_classifier::{Classifier, ClassifierConfig, Directory, request, sender};
@@ -116,6 +135,7 @@ fn bench(
     classifier: &Classifier,
     passes: usize,
     detail: bool,
+    slowest: usize,
     dump: &mut Option<std::fs::File>,
 ) {
     let mut files = Vec::new();
@@ -213,6 +233,34 @@ fn bench(
             .sum()
     });
 
+    if slowest > 0 {
+        // Where the time goes: a few large messages can weigh more than all the others.
+        let limits = &limits;
+        let extractor = &extractor;
+        let mut each: Vec<(f64, &Path, usize)> = raws
+            .iter()
+            .map(|(path, raw)| {
+                let best = (0..passes.max(1))
+                    .map(|_| {
+                        // Wall-clock: the thread's CPU time is counted in scheduler ticks.
+                        let start = Instant::now();
+                        let m = parse_message(raw, limits, extractor);
+                        std::hint::black_box(classifier.assess(&m, now).targets.len());
+                        start.elapsed()
+                    })
+                    .min()
+                    .unwrap_or_default();
+                (best.as_secs_f64() * 1e6, path.as_path(), raw.len())
+            })
+            .collect();
+        each.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let total: f64 = each.iter().map(|e| e.0).sum();
+        println!("  slowest (of {total:.0} us in all, parse + assess):");
+        for (us, path, len) in each.iter().take(slowest) {
+            println!("    {us:>9.1} us  {:>8} bytes  {}", len, path.display());
+        }
+    }
+
     report("parse", parse);
     report("assess", assess);
     report("parse + assess", both);
@@ -305,6 +353,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut passes = 7usize;
     let mut dump = None;
     let mut detail = false;
+    let mut slowest = 0usize;
     let mut dirs = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -312,6 +361,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--cisa" => cisa = args.next().ok_or("--cisa needs a file")?.into(),
             "--passes" => passes = args.next().ok_or("--passes needs a number")?.parse()?,
             "--detail" => detail = true,
+            "--slowest" => slowest = args.next().ok_or("--slowest needs a number")?.parse()?,
             "--dump" => {
                 let path = args.next().ok_or("--dump needs a file")?;
                 dump = Some(std::fs::File::create(&path).map_err(|e| format!("{path}: {e}"))?);
@@ -341,7 +391,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let name = dir
             .file_name()
             .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into());
-        bench(&name, dir, &classifier, passes, detail, &mut dump);
+        bench(&name, dir, &classifier, passes, detail, slowest, &mut dump);
     }
     Ok(())
 }

@@ -172,6 +172,12 @@ fn attributes(attrs: &str) -> Vec<(String, String)> {
 }
 
 fn is_hidden(attrs: &str) -> bool {
+    // Only a `hidden` or a `style` attribute can hide an element, and either name is
+    // written out in the tag: most tags have neither, and are not split into attributes.
+    if !contains_ignore_ascii_case(attrs, b"hidden") && !contains_ignore_ascii_case(attrs, b"style")
+    {
+        return false;
+    }
     attributes(attrs)
         .iter()
         .any(|(name, value)| match name.as_str() {
@@ -191,6 +197,13 @@ fn is_hidden(attrs: &str) -> bool {
             }
             _ => false,
         })
+}
+
+fn contains_ignore_ascii_case(haystack: &str, needle: &[u8]) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Byte offset just past the end tag that closes an element `name` opened before

@@ -8,7 +8,7 @@
 //! word spaces (`警察庁`) match as substrings.
 
 use super::normalize::{Token, fold_phrase, tokens};
-use std::collections::HashMap;
+use crate::text::hash::FastMap;
 
 /// Where a text comes from, which decides how strict matching is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,9 @@ struct Entry {
 /// Agency aliases, indexed by their first folded token.
 #[derive(Debug, Clone, Default)]
 pub struct AliasIndex {
-    by_first: HashMap<String, Vec<Entry>>,
+    /// First folded word → aliases starting with it; looked up for every word of a
+    /// signature and letterhead, hence the fast hash.
+    by_first: FastMap<String, Vec<Entry>>,
     /// Aliases written without word spaces (CJK), matched as substrings.
     unspaced: Vec<(String, usize)>,
 }
@@ -88,6 +90,12 @@ impl AliasIndex {
 
     /// Agencies named in `text`, in order of appearance, each once.
     pub fn find(&self, text: &str, kind: TextKind) -> Vec<AliasMatch> {
+        // Most texts name no agency. In ASCII text the words are the runs of letters and
+        // digits, folded to lower case, so whether any word can start an alias is known
+        // without building the tokens; and no unspaced (CJK, Thai) alias is in ASCII text.
+        if text.is_ascii() && !self.any_first_word_in_ascii(text) {
+            return Vec::new();
+        }
         let mut out: Vec<AliasMatch> = Vec::new();
         let words = tokens(text);
         for (i, word) in words.iter().enumerate() {
@@ -126,6 +134,23 @@ impl AliasIndex {
             }
         }
         out
+    }
+
+    /// Whether a word of `text` (ASCII) folds to the first word of an alias: the words
+    /// [`tokens`] would give, lower-cased into one buffer.
+    fn any_first_word_in_ascii(&self, text: &str) -> bool {
+        let mut word = String::new();
+        for run in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+            if run.is_empty() {
+                continue;
+            }
+            word.clear();
+            word.extend(run.chars().map(|c| c.to_ascii_lowercase()));
+            if self.lookup_first(&word).is_some() {
+                return true;
+            }
+        }
+        false
     }
 
     fn lookup_first(&self, folded: &str) -> Option<&Vec<Entry>> {
@@ -190,6 +215,18 @@ mod tests {
             .into_iter()
             .map(|m| m.agency)
             .collect()
+    }
+
+    #[test]
+    fn ascii_texts_without_a_first_word_are_skipped_and_others_are_read() {
+        // Inflected first words still reach the token path; CJK text never skips it.
+        for (text, want) in [
+            ("Ermittlungen des Bundeskriminalamtes", vec![1]),
+            ("Regards, Jane Roe, Compliance", vec![]),
+            ("警察庁 Tokyo", vec![3]),
+        ] {
+            assert_eq!(agencies(text, TextKind::Prose), want, "{text}");
+        }
     }
 
     #[test]

@@ -19,7 +19,8 @@
 //!   that owns both `xsheriff.gov` and `xsheriff.org` is not flagged for it.
 
 use super::normalize::{DomainForms, visual_key, visual_key_single};
-use std::collections::{HashMap, HashSet};
+use crate::text::hash::{FastMap, FastSet};
+use std::collections::HashSet;
 
 /// How much a target is trusted to be imitated on purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -166,13 +167,13 @@ pub struct LookalikeIndex {
     targets: Vec<Target>,
     seen: HashSet<String>,
     /// Visual key of the whole registrable domain → targets (homographs, any tier).
-    by_full: HashMap<String, Vec<u32>>,
+    by_full: FastMap<String, Vec<u32>>,
     /// Visual key of the core → agency targets (with the index of the key).
-    by_core: HashMap<String, Vec<(u32, u8)>>,
+    by_core: FastMap<String, Vec<(u32, u8)>>,
     /// Visual key of the core → registry targets (government-word variants only).
-    registry_core: HashMap<String, Vec<u32>>,
+    registry_core: FastMap<String, Vec<u32>>,
     /// Deletion neighbourhood of agency cores → agency targets.
-    deletions: HashMap<String, Vec<(u32, u8)>>,
+    deletions: FastMap<String, Vec<(u32, u8)>>,
     max_key_len: usize,
 }
 
@@ -457,6 +458,9 @@ impl LookalikeIndex {
             }
         }
 
+        // Keys already checked for typing errors.
+        let mut typo_checked: Vec<String> = Vec::new();
+
         // Added words, hyphen-separated or glued.
         let mut stripped_variants = strip_added_words(registrable_label);
         if left.contains('.') {
@@ -480,17 +484,23 @@ impl LookalikeIndex {
                     }
                 }
             }
-            if key.chars().count() >= 5 {
+            if key.chars().count() >= 5 && !typo_checked.contains(&key) {
                 self.edit_distance_matches(&key, &mut |t, d| {
                     if !own_registrable(t) {
                         push(&mut found, t, Technique::EditDistance, d);
                     }
                 });
+                typo_checked.push(key);
             }
         }
 
-        // Typing errors on the name.
+        // Typing errors on the name. The same key checked twice finds the same targets
+        // at the same distances, so each key is checked once.
         for key in [&label_key, &joined_key, &label_single, &joined_single] {
+            if typo_checked.contains(key) {
+                continue;
+            }
+            typo_checked.push(key.clone());
             self.edit_distance_matches(key, &mut |t, d| {
                 if !own_registrable(t) {
                     push(&mut found, t, Technique::EditDistance, d);
@@ -503,23 +513,24 @@ impl LookalikeIndex {
     }
 
     fn edit_distance_matches(&self, key: &str, on_match: &mut dyn FnMut(&Target, u8)) {
-        let len = key.chars().count();
+        let chars: Vec<char> = key.chars().collect();
+        let len = chars.len();
         if len < 2 || len > self.max_key_len + 2 {
             return;
         }
-        let mut variants = HashSet::new();
-        variants.insert(key.to_string());
-        deletion_variants(key, 2.min(len.saturating_sub(1)), &mut variants);
-        let mut checked = HashSet::new();
-        for variant in &variants {
-            for (id, n) in self.deletions.get(variant).into_iter().flatten() {
-                if !checked.insert((*id, *n)) {
+        // The key and every variant with one or two characters deleted, looked up as
+        // they are spelt into one buffer: no set of variants, no string per variant.
+        // A target reached through several variants is judged once.
+        let mut checked: FastSet<(u32, u8)> = FastSet::default();
+        let mut visit = |variant: &str| {
+            for &(id, n) in self.deletions.get(variant).into_iter().flatten() {
+                if !checked.insert((id, n)) {
                     continue;
                 }
-                let Some(target) = self.targets.get(*id as usize) else {
+                let Some(target) = self.targets.get(id as usize) else {
                     continue;
                 };
-                let Some((target_key, _)) = target.keys.get(*n as usize) else {
+                let Some((target_key, _)) = target.keys.get(n as usize) else {
                     continue;
                 };
                 let distance = strsim::osa_distance(key, target_key);
@@ -530,6 +541,29 @@ impl LookalikeIndex {
                     on_match(target, distance as u8);
                 }
             }
+        };
+        visit(key);
+        let two = len > 2;
+        let mut variant = String::with_capacity(key.len());
+        for first in 0..len {
+            spell_without(&chars, first, usize::MAX, &mut variant);
+            visit(&variant);
+            if two {
+                for second in first + 1..len {
+                    spell_without(&chars, first, second, &mut variant);
+                    visit(&variant);
+                }
+            }
+        }
+    }
+}
+
+/// `chars` without the characters at `skip_a` and `skip_b`, into `out`.
+fn spell_without(chars: &[char], skip_a: usize, skip_b: usize, out: &mut String) {
+    out.clear();
+    for (i, c) in chars.iter().enumerate() {
+        if i != skip_a && i != skip_b {
+            out.push(*c);
         }
     }
 }

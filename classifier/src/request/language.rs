@@ -2,6 +2,8 @@
 //! little; then the letter attached, then the quoted text, decide.
 
 use super::layers::{Layer, Texts};
+use crate::text::hash::FastMap;
+use std::sync::LazyLock;
 use whatlang::{Detector, Lang};
 
 /// Languages told apart, with their ISO 639-1 codes. Restricting the detector to
@@ -47,7 +49,6 @@ fn head(text: &str) -> &str {
 }
 
 pub fn detect(texts: &Texts) -> Option<String> {
-    let detector = Detector::with_allowlist(LANGUAGES.iter().map(|(l, _)| *l).collect());
     let candidates: [&[Layer]; 4] = [
         &[Layer::NewBody],
         &[Layer::Subject, Layer::NewBody],
@@ -61,14 +62,422 @@ pub fn detect(texts: &Texts) -> Option<String> {
             continue;
         }
         let text = joined_head(texts, layers);
-        if let Some(info) = detector.detect(head(&text)) {
-            return LANGUAGES
-                .iter()
-                .find(|(l, _)| *l == info.lang())
-                .map(|(_, code)| code.to_string());
+        if let Some(code) = detect_text(head(&text)) {
+            return Some(code.to_string());
         }
     }
     None
+}
+
+/// The language of one text as [`detect`] reads it: the function-word count when it is
+/// decisive, the statistical detector otherwise.
+pub fn detect_text(text: &str) -> Option<&'static str> {
+    function_words(text).or_else(|| statistical(text))
+}
+
+/// The statistical detector (whatlang's trigrams) alone, restricted to [`LANGUAGES`].
+pub fn statistical(text: &str) -> Option<&'static str> {
+    let info = DETECTOR.detect(text)?;
+    LANGUAGES
+        .iter()
+        .find(|(l, _)| *l == info.lang())
+        .map(|(_, code)| *code)
+}
+
+static DETECTOR: LazyLock<Detector> =
+    LazyLock::new(|| Detector::with_allowlist(LANGUAGES.iter().map(|(l, _)| *l).collect()));
+
+/// Function words (and a few words every request uses: account, data, request) of the
+/// seven languages requests mostly arrive in, each chosen to be frequent in its language
+/// and rare in every other language of [`LANGUAGES`] ("la", "que", "de", "en", "die"...
+/// are shared, so they are not here). Lower case, under 64 per language.
+const FUNCTION_WORDS: &[(&str, &[&str])] = &[
+    (
+        "en",
+        &[
+            "the",
+            "and",
+            "of",
+            "to",
+            "that",
+            "with",
+            "this",
+            "you",
+            "are",
+            "be",
+            "not",
+            "it",
+            "we",
+            "your",
+            "from",
+            "or",
+            "please",
+            "which",
+            "would",
+            "can",
+            "our",
+            "they",
+            "has",
+            "been",
+            "were",
+            "there",
+            "their",
+            "what",
+            "if",
+            "any",
+            "these",
+            "should",
+            "may",
+            "about",
+            "account",
+            "request",
+            "regarding",
+            "provide",
+            "records",
+            "thank",
+            "sincerely",
+            "regards",
+            "user",
+            "but",
+            "his",
+            "she",
+            "them",
+            "could",
+            "when",
+            "who",
+            "how",
+            "just",
+            "more",
+            "only",
+            "some",
+            "than",
+            "then",
+            "very",
+            "because",
+            "into",
+            "its",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "und", "nicht", "ist", "zu", "sich", "auf", "für", "ein", "eine", "einer", "einen",
+            "einem", "auch", "werden", "aus", "hat", "dass", "sie", "nach", "wird", "bei", "noch",
+            "wie", "über", "zum", "zur", "haben", "nur", "oder", "aber", "bis", "mehr", "durch",
+            "sind", "wir", "ihr", "ihre", "uns", "bitte", "sehr", "ich", "diese", "dieser", "vom",
+            "wurde", "können",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "le",
+            "les",
+            "et",
+            "est",
+            "une",
+            "dans",
+            "pour",
+            "pas",
+            "sur",
+            "au",
+            "avec",
+            "nous",
+            "vous",
+            "sont",
+            "par",
+            "aux",
+            "cette",
+            "été",
+            "être",
+            "leur",
+            "votre",
+            "notre",
+            "merci",
+            "je",
+            "elle",
+            "ces",
+            "avons",
+            "ont",
+            "tout",
+            "faire",
+            "compte",
+            "données",
+            "concernant",
+            "ainsi",
+            "auprès",
+            "délai",
+            "qu",
+            "demande",
+            "afin",
+            "cordialement",
+            "utilisateur",
+            "titulaire",
+            "après",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "el",
+            "los",
+            "las",
+            "y",
+            "sus",
+            "más",
+            "pero",
+            "muy",
+            "también",
+            "usted",
+            "ustedes",
+            "hay",
+            "fue",
+            "estos",
+            "estas",
+            "nuestra",
+            "nuestro",
+            "cuando",
+            "porque",
+            "donde",
+            "según",
+            "cuenta",
+            "cuentas",
+            "datos",
+            "información",
+            "solicitud",
+            "usuario",
+            "dicha",
+            "dicho",
+            "atentamente",
+            "saludos",
+            "hasta",
+            "cual",
+            "cuales",
+            "ese",
+            "esa",
+            "eso",
+            "aquí",
+            "están",
+            "deberá",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "di",
+            "che",
+            "è",
+            "della",
+            "delle",
+            "dei",
+            "degli",
+            "alla",
+            "gli",
+            "nel",
+            "nella",
+            "anche",
+            "questo",
+            "questa",
+            "sono",
+            "essere",
+            "stato",
+            "molto",
+            "loro",
+            "hanno",
+            "più",
+            "sul",
+            "sulla",
+            "dal",
+            "dalla",
+            "cui",
+            "ogni",
+            "agli",
+            "dello",
+            "nelle",
+            "dati",
+            "conto",
+            "richiesta",
+            "cordiali",
+            "saluti",
+            "entro",
+            "relativi",
+            "relativo",
+            "seguenti",
+            "vostro",
+            "vostra",
+            "vostri",
+            "codesta",
+            "inoltre",
+            "pertanto",
+            "utente",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "het",
+            "een",
+            "van",
+            "dat",
+            "op",
+            "voor",
+            "niet",
+            "zijn",
+            "ook",
+            "bij",
+            "door",
+            "naar",
+            "maar",
+            "wordt",
+            "worden",
+            "deze",
+            "heeft",
+            "hebben",
+            "uw",
+            "wij",
+            "onze",
+            "kunnen",
+            "zou",
+            "nog",
+            "aan",
+            "geen",
+            "hun",
+            "wat",
+            "gegevens",
+            "verzoek",
+            "rekening",
+            "hierbij",
+            "betreffende",
+            "graag",
+            "verzoeken",
+            "vriendelijke",
+            "groet",
+            "alstublieft",
+            "gebruiker",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "em",
+            "uma",
+            "não",
+            "são",
+            "também",
+            "você",
+            "pela",
+            "muito",
+            "seu",
+            "sua",
+            "ao",
+            "nas",
+            "aos",
+            "às",
+            "isso",
+            "foi",
+            "pelos",
+            "pelas",
+            "já",
+            "então",
+            "conta",
+            "contas",
+            "dados",
+            "informação",
+            "informações",
+            "solicitação",
+            "prazo",
+            "referente",
+            "atenciosamente",
+            "cumprimentos",
+            "até",
+            "após",
+            "ainda",
+            "utilizador",
+            "usuário",
+            "deverá",
+            "esse",
+            "essa",
+            "estão",
+            "nosso",
+            "nossa",
+        ],
+    ),
+];
+
+/// Function word → its language and its place in that language's list (under 64).
+/// The least evidence [`function_words`] decides on.
+const MIN_WORDS: usize = 12;
+const MIN_DISTINCT: u32 = 5;
+
+static FUNCTION_WORD_INDEX: LazyLock<FastMap<&'static str, (usize, u32)>> = LazyLock::new(|| {
+    let mut index = FastMap::default();
+    for (language, (_, words)) in FUNCTION_WORDS.iter().enumerate() {
+        for (place, word) in words.iter().enumerate() {
+            index.insert(*word, (language, place as u32));
+        }
+    }
+    index
+});
+
+/// The language of `text` when its function words leave no doubt: enough words, most
+/// letters Latin (the statistical detector goes by script first), of the words
+/// function words of one language
+/// (an eighth of at least twelve, five different ones) and three times as many as of any other. Otherwise
+/// `None`, and the statistical detector decides. The thresholds are where this agreed
+/// with the statistical detector on every fixture and every message of the MIME corpus
+/// (see the language tests); it saves that detector's time on the usual request.
+pub fn function_words(text: &str) -> Option<&'static str> {
+    let mut hits = [0usize; FUNCTION_WORDS.len()];
+    // Which function words were seen, per language: a text repeating one or two of them
+    // ("Move ... to ... to ...") is not evidence.
+    let mut distinct = [0u64; FUNCTION_WORDS.len()];
+    let (mut words, mut latin, mut letters) = (0usize, 0usize, 0usize);
+    let mut lower = String::new();
+    for word in text.split(|c: char| !c.is_alphabetic()) {
+        if word.is_empty() {
+            continue;
+        }
+        words += 1;
+        for c in word.chars() {
+            letters += 1;
+            if c.is_ascii_alphabetic() || ('\u{c0}'..='\u{24f}').contains(&c) {
+                latin += 1;
+            }
+        }
+        if word.len() > 8 {
+            continue;
+        }
+        let key = if word.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
+            lower.clear();
+            lower.extend(word.chars().flat_map(char::to_lowercase));
+            lower.as_str()
+        } else {
+            word
+        };
+        if let Some(&(language, place)) = FUNCTION_WORD_INDEX.get(key)
+            && let (Some(h), Some(d)) = (hits.get_mut(language), distinct.get_mut(language))
+        {
+            *h += 1;
+            *d |= 1u64.checked_shl(place).unwrap_or(0);
+        }
+    }
+    let (best, &top) = hits.iter().enumerate().max_by_key(|(_, h)| **h)?;
+    let second = hits
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != best)
+        .map(|(_, h)| *h)
+        .max()
+        .unwrap_or(0);
+    let decisive = words >= MIN_WORDS
+        && latin * 10 >= letters * 9
+        && top >= MIN_DISTINCT as usize
+        && distinct.get(best).map_or(0, |d| d.count_ones()) >= MIN_DISTINCT
+        && top * 8 >= words
+        && top >= second * 3;
+    decisive
+        .then(|| FUNCTION_WORDS.get(best).map(|(code, _)| *code))
+        .flatten()
 }
 
 /// Whether `texts` hold at least `min` letters between them.

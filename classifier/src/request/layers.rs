@@ -1,7 +1,7 @@
 //! The texts of a message in the order they speak for the request: what the writer
 //! wrote now (subject and new body), the letters attached, then the quoted history.
 
-use crate::text::{ReplySplit, split_reply};
+use crate::text::{ReplySplit, bounded, split_reply};
 use lea_ingest::Message;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -88,7 +88,7 @@ fn attachments(message: &Message, pieces: &mut Vec<Piece>, depth: usize) {
         if let Some(text) = &attachment.text {
             pieces.push(Piece {
                 layer: Layer::Attachment,
-                text: text.clone(),
+                text: bounded(text).into_owned(),
             });
         }
         if let Some(inner) = &attachment.message
@@ -97,7 +97,7 @@ fn attachments(message: &Message, pieces: &mut Vec<Piece>, depth: usize) {
             // A forwarded request is the request: read it like a letter.
             let mut text = inner.subject.clone().unwrap_or_default();
             text.push('\n');
-            text.push_str(&inner.body_text);
+            text.push_str(&bounded(&inner.body_text));
             pieces.push(Piece {
                 layer: Layer::Attachment,
                 text,

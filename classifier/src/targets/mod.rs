@@ -12,9 +12,10 @@ mod scan;
 
 use crate::ClassifierConfig;
 use crate::assessment::{RequestAssessment, SenderAssessment, Severity, Signal, Target};
-use crate::text::{ReplySplit, contact_zones, split_reply};
+use crate::text::{ReplySplit, bounded, contact_zones, split_reply};
 use lea_ingest::Message;
 use regex::{Regex, RegexBuilder};
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 pub use scan::{Candidate, Invalid};
@@ -39,7 +40,8 @@ pub struct TargetExtractor {
 
 /// Where a piece of text comes from, and what kind of text it is.
 struct Section<'a> {
-    text: &'a str,
+    /// Long texts are read as their head and tail ([`crate::text::bounds`]).
+    text: Cow<'a, str>,
     source: String,
     /// Letters (attachments) have a letterhead with the writer's own details.
     letter: bool,
@@ -112,12 +114,12 @@ impl TargetExtractor {
         let subject = message.subject.as_deref().unwrap_or_default();
         let mut sections = vec![
             Section {
-                text: subject,
+                text: Cow::Borrowed(subject),
                 source: "subject".to_string(),
                 letter: false,
             },
             Section {
-                text: &split.new_text,
+                text: Cow::Borrowed(&split.new_text),
                 source: "body".to_string(),
                 letter: false,
             },
@@ -126,13 +128,13 @@ impl TargetExtractor {
         collect_attachment_sections(message, &mut sections, &mut nested_splits, 0);
         for (source, nested) in &nested_splits {
             sections.push(Section {
-                text: nested,
+                text: Cow::Borrowed(nested),
                 source: source.clone(),
                 letter: false,
             });
         }
         sections.push(Section {
-            text: &split.quoted_text,
+            text: Cow::Borrowed(&split.quoted_text),
             source: "quoted".to_string(),
             letter: false,
         });
@@ -144,8 +146,8 @@ impl TargetExtractor {
         let mut invalid: Vec<Invalid> = Vec::new();
         let mut invalid_seen = HashSet::new();
         for section in &sections {
-            let zones = contact_zones(section.text, section.letter);
-            let found = scan::scan(section.text, country, &zones, &self.account_patterns);
+            let zones = contact_zones(&section.text, section.letter);
+            let found = scan::scan(&section.text, country, &zones, &self.account_patterns);
             for candidate in found.valid {
                 if exclusions.excludes(&candidate) {
                     continue;
@@ -239,7 +241,7 @@ fn collect_attachment_sections<'a>(
         );
         if let Some(text) = attachment.text.as_ref().filter(|_| !headers_only) {
             sections.push(Section {
-                text,
+                text: bounded(text),
                 source: source.clone(),
                 letter: true,
             });
@@ -249,7 +251,7 @@ fn collect_attachment_sections<'a>(
         {
             let mut text = inner.subject.clone().unwrap_or_default();
             text.push('\n');
-            text.push_str(&inner.body_text);
+            text.push_str(&bounded(&inner.body_text));
             nested.push((source, text));
             collect_attachment_sections(inner, sections, nested, depth + 1);
         }

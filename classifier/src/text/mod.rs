@@ -1,11 +1,14 @@
 //! Plain-text structure of a message body: the new text versus the quoted earlier
 //! messages, and the parts of a letter that hold the writer's own contact details.
 
+pub mod bounds;
+pub(crate) mod hash;
 mod pattern;
 mod quoted;
 mod zones;
 
 pub(crate) use pattern::{PatternSet, compile, compile_set};
 
+pub use bounds::bounded;
 pub use quoted::{ReplySplit, split_reply};
 pub use zones::{contact_zones, in_zones};

@@ -55,8 +55,10 @@ static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("header regex: {e}"))
 });
 
-/// Split a plain-text body into new and quoted text.
+/// Split a plain-text body into new and quoted text. A long body is read as its head and
+/// tail ([`super::bounds`]).
 pub fn split_reply(body: &str) -> ReplySplit {
+    let body = super::bounded(body);
     let lines: Vec<&str> = body.lines().collect();
     let cut = quote_start(&lines);
     let mut new_text = String::new();
