@@ -36,26 +36,16 @@ as_root() {
 }
 
 install_package() {
-    if command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ]; then
-        return
-    fi
-    log "installing dovecot-imapd"
-    # Keep the package's own system instance from starting on 0.0.0.0:143.
-    local guard=/usr/sbin/policy-rc.d created_guard=0
-    if [ ! -e "$guard" ]; then
-        printf '#!/bin/sh\nexit 101\n' | as_root tee "$guard" >/dev/null
-        as_root chmod 755 "$guard"
-        created_guard=1
-    fi
-    local status=0
-    as_root apt-get update -q </dev/null >"${TMPDIR:-/tmp}/lea-dovecot-apt.log" 2>&1 &&
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd \
-            </dev/null >>"${TMPDIR:-/tmp}/lea-dovecot-apt.log" 2>&1 || status=$?
-    if [ "$created_guard" -eq 1 ]; then as_root rm -f "$guard"; fi
-    if [ "$status" -ne 0 ]; then
-        log "apt-get failed; see ${TMPDIR:-/tmp}/lea-dovecot-apt.log"
-        exit "$status"
-    fi
+    # Check the service binaries, not `dovecot`: dovecot-core alone (pulled in by
+    # dovecot-lmtpd) has the master but no IMAP server.
+    local wanted=()
+    [ -x /usr/lib/dovecot/imap ] || wanted+=(dovecot-imapd)
+    if [ "$LMTP_PORT" != 0 ] && [ ! -x /usr/lib/dovecot/lmtp ]; then wanted+=(dovecot-lmtpd); fi
+    [ "${#wanted[@]}" -eq 0 ] && return
+    log "installing ${wanted[*]}"
+    # shellcheck source=apt-install.sh
+    . "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
+    apt_install_quietly "${TMPDIR:-/tmp}/lea-dovecot-apt.log" "${wanted[@]}"
 }
 
 make_cert() {
@@ -311,14 +301,6 @@ ENV
 # shared one, which would otherwise compete for the same port).
 LMTP_PORT="${LEA_TEST_LMTP_PORT:-24240}"
 
-install_lmtp_package() {
-    [ -x /usr/lib/dovecot/lmtp ] && return
-    log "installing dovecot-lmtpd"
-    # shellcheck source=apt-install.sh
-    . "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
-    apt_install_quietly "${TMPDIR:-/tmp}/lea-dovecot-lmtp-apt.log" dovecot-lmtpd
-}
-
 lmtp_config() {
     [ "$LMTP_PORT" = 0 ] && return
     cat <<CONF
@@ -360,9 +342,9 @@ print_lmtp_env() {
 # ---- end of LMTP -------------------------------------------------------------------------
 
 case "${1:-}" in
-start) install_lmtp_package; start; ensure_lmtp ;;
+start) install_package; start; ensure_lmtp ;;
 stop) stop ;;
-restart) install_lmtp_package; stop; start; ensure_lmtp ;;
+restart) install_package; stop; start; ensure_lmtp ;;
 status) status ;;
 env) print_env; print_lmtp_env ;;
 *)

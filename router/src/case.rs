@@ -195,6 +195,11 @@ pub struct NewOutbox {
 /// How many cases one target links a new case to, at most.
 pub const MAX_CASES_PER_TARGET: i64 = 50;
 
+/// How many links (related case and shared target) an event lists, at most, the latest
+/// first: a case linked to hundreds of others would otherwise make every event about it
+/// as large.
+pub const MAX_LINKS_PER_EVENT: i64 = 100;
+
 /// A sender address seen writing for an agency.
 pub struct NewKnownSender<'a> {
     pub address: &'a str,
@@ -210,6 +215,8 @@ pub struct RelatedRow {
     pub reference: String,
     pub verdict: String,
     pub impersonation_confirmed: bool,
+    /// Opened by an archive import.
+    pub imported: bool,
     pub kind: String,
     pub value: String,
 }
@@ -392,7 +399,8 @@ pub trait CaseTx: Send {
         links: &[NewLink<'_>],
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<(i64, i64)>, StoreError>> + Send;
-    /// Every link of these cases: `(case id, the related case and one shared target)`.
+    /// The links of these cases, at most [`MAX_LINKS_PER_EVENT`] per case, the latest
+    /// related cases first: `(case id, the related case and one shared target)`.
     fn related_cases(
         &mut self,
         case_ids: &[i64],
@@ -938,6 +946,7 @@ struct Holder {
     reference: String,
     suspected: bool,
     confirmed: bool,
+    imported: bool,
 }
 
 fn related_to_impersonation(holders: &[(&Holder, &str, &str)]) -> Option<Signal> {
@@ -1026,6 +1035,7 @@ async fn write<T: CaseTx>(
                     reference: row.reference,
                     suspected: row.verdict == Verdict::Impersonation.as_str(),
                     confirmed: row.impersonation_confirmed,
+                    imported: row.imported,
                 });
         }
     }
@@ -1050,6 +1060,7 @@ async fn write<T: CaseTx>(
                     },
                     suspected: m.sender.verdict == Verdict::Impersonation,
                     confirmed: m.confirmed,
+                    imported: m.incoming.imported,
                 });
             }
         }
@@ -1227,10 +1238,24 @@ async fn write<T: CaseTx>(
         }
     }
     let batch_cases: HashSet<i64> = rows.iter().map(|r| r.id).collect();
+    // Cases opened by an archive import are records, not work: like due notices, they
+    // get no `case.linked` (the new case lists them in its own `related_cases`).
+    let imported: HashSet<i64> = holders
+        .values()
+        .flatten()
+        .filter(|h| h.imported)
+        .filter_map(|h| match h.key {
+            CaseKey::Stored(id) => Some(id),
+            CaseKey::Opened(_) => None,
+        })
+        .collect();
     let mut notified: Vec<i64> = Vec::new();
     if !link_rows.is_empty() {
         for (case, _) in tx.insert_links(&link_rows, now).await? {
-            if !batch_cases.contains(&case) && !notified.contains(&case) {
+            if !batch_cases.contains(&case)
+                && !imported.contains(&case)
+                && !notified.contains(&case)
+            {
                 notified.push(case);
             }
         }

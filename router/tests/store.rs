@@ -891,6 +891,43 @@ async fn two_agencies_naming_one_wallet_are_linked_both_ways<S: Store>(store: S)
     assert_eq!(events_named(&events, "case.linked").len(), 3);
 }
 
+both!(an_imported_case_is_listed_but_not_told_of_a_new_link);
+async fn an_imported_case_is_listed_but_not_told_of_a_new_link<S: Store>(store: S) {
+    let opts = CaseOptions::default();
+    let now = Utc::now();
+    let mut old = request(
+        "Agent <agent@fbi.gov>",
+        "old@fbi.gov",
+        "Subpoena",
+        &format!("Please produce all records for the wallet {WALLET}."),
+        now - chrono::Duration::days(400),
+    );
+    old.imported = true;
+    store.commit_batch(&[old], &opts).await.unwrap();
+    let live = request(
+        "Agent <agent@fbi.gov>",
+        "live@fbi.gov",
+        "Freeze",
+        &format!("Freeze the wallet {WALLET}."),
+        now,
+    );
+    let outcome = store.commit_batch(&[live], &opts).await.unwrap();
+    assert_eq!(outcome.links, 1);
+
+    let events = pending_events(&store).await;
+    let opened = events_named(&events, "case.opened");
+    assert_eq!(opened.len(), 2);
+    assert!(opened[0].case.imported);
+    // The new case names the archived one ...
+    assert_eq!(opened[1].related_cases.len(), 1);
+    assert_eq!(
+        opened[1].related_cases[0].reference,
+        opened[0].case.reference
+    );
+    // ... but the archived case, a record rather than work, is not re-published.
+    assert!(events_named(&events, "case.linked").is_empty());
+}
+
 both!(a_target_shared_with_an_impersonation_is_flagged);
 async fn a_target_shared_with_an_impersonation_is_flagged<S: Store>(store: S) {
     let opts = CaseOptions::default();

@@ -5,9 +5,9 @@ use super::{
     StoreError, StoreStats, StoredCursor, decision_row, notices_until_done,
 };
 use crate::case::{
-    self, CaseDocument, CaseOptions, CaseRow, CaseTx, CursorUpdate, MAX_CASES_PER_TARGET, NewCase,
-    NewKnownSender, NewLink, NewLocation, NewMessage, NewOutbox, NewRaw, NewTarget, Notice,
-    Reassessment, RelatedRow, ThreadMatch,
+    self, CaseDocument, CaseOptions, CaseRow, CaseTx, CursorUpdate, MAX_CASES_PER_TARGET,
+    MAX_LINKS_PER_EVENT, NewCase, NewKnownSender, NewLink, NewLocation, NewMessage, NewOutbox,
+    NewRaw, NewTarget, Notice, Reassessment, RelatedRow, ThreadMatch,
 };
 use crate::due::CaseDates;
 use crate::feedback::SenderDecision;
@@ -66,13 +66,14 @@ macro_rules! case_columns {
 }
 
 /// A related case and one target it shares (columns id, reference, verdict,
-/// impersonation_confirmed, kind, value).
+/// impersonation_confirmed, imported, kind, value).
 fn related_row(r: &sqlx::postgres::PgRow) -> Result<RelatedRow, StoreError> {
     Ok(RelatedRow {
         case_id: r.try_get("id")?,
         reference: r.try_get("reference")?,
         verdict: r.try_get("verdict")?,
         impersonation_confirmed: r.try_get("impersonation_confirmed")?,
+        imported: r.try_get("imported")?,
         kind: r.try_get("kind")?,
         value: r.try_get("value")?,
     })
@@ -601,7 +602,7 @@ impl CaseTx for PgTx<'_> {
         let values: Vec<String> = targets.iter().map(|(_, v)| text(v).into_owned()).collect();
         // One index probe on case_targets (kind, value) per target.
         let rows = sqlx::query(
-            "SELECT t.kind, t.value, c.id, c.reference, c.verdict, c.impersonation_confirmed
+            "SELECT t.kind, t.value, c.id, c.reference, c.verdict, c.impersonation_confirmed, c.imported
              FROM UNNEST($1::text[], $2::text[]) AS t(kind, value)
              CROSS JOIN LATERAL (SELECT case_id FROM case_targets
                                  WHERE kind = t.kind AND value = t.value
@@ -649,13 +650,17 @@ impl CaseTx for PgTx<'_> {
         case_ids: &[i64],
     ) -> Result<Vec<(i64, RelatedRow)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT l.case_id AS of_case, c.id, c.reference, c.verdict,
-                    c.impersonation_confirmed, l.kind, l.value
-             FROM case_links l JOIN cases c ON c.id = l.related_case_id
-             WHERE l.case_id = ANY($1)
-             ORDER BY l.case_id, c.id",
+            "SELECT k.case_id AS of_case, c.id, c.reference, c.verdict,
+                    c.impersonation_confirmed, c.imported, l.kind, l.value
+             FROM unnest($1::bigint[]) AS k(case_id)
+             CROSS JOIN LATERAL (SELECT related_case_id, kind, value FROM case_links
+                                 WHERE case_id = k.case_id
+                                 ORDER BY related_case_id DESC LIMIT $2) l
+             JOIN cases c ON c.id = l.related_case_id
+             ORDER BY k.case_id, c.id",
         )
         .bind(case_ids)
+        .bind(MAX_LINKS_PER_EVENT)
         .fetch_all(&mut **self)
         .await?;
         rows.iter()

@@ -9,9 +9,9 @@ use super::{
     StoreError, StoreStats, StoredCursor, decision_row, notices_until_done,
 };
 use crate::case::{
-    self, CaseDocument, CaseOptions, CaseRow, CaseTx, CursorUpdate, MAX_CASES_PER_TARGET, NewCase,
-    NewKnownSender, NewLink, NewLocation, NewMessage, NewOutbox, NewRaw, NewTarget, Notice,
-    Reassessment, RelatedRow, ThreadMatch,
+    self, CaseDocument, CaseOptions, CaseRow, CaseTx, CursorUpdate, MAX_CASES_PER_TARGET,
+    MAX_LINKS_PER_EVENT, NewCase, NewKnownSender, NewLink, NewLocation, NewMessage, NewOutbox,
+    NewRaw, NewTarget, Notice, Reassessment, RelatedRow, ThreadMatch,
 };
 use crate::due::CaseDates;
 use crate::feedback::SenderDecision;
@@ -95,13 +95,14 @@ fn opt_ts(
 }
 
 /// A related case and one target it shares (columns id, reference, verdict,
-/// impersonation_confirmed, kind, value).
+/// impersonation_confirmed, imported, kind, value).
 fn related_row(r: &sqlx::sqlite::SqliteRow) -> Result<RelatedRow, StoreError> {
     Ok(RelatedRow {
         case_id: r.try_get("id")?,
         reference: r.try_get("reference")?,
         verdict: r.try_get("verdict")?,
         impersonation_confirmed: r.try_get("impersonation_confirmed")?,
+        imported: r.try_get("imported")?,
         kind: r.try_get("kind")?,
         value: r.try_get("value")?,
     })
@@ -513,7 +514,7 @@ impl CaseTx for LiteTx<'_> {
         let mut found = Vec::new();
         for (kind, value) in targets {
             let rows = sqlx::query(
-                "SELECT t.kind, t.value, c.id, c.reference, c.verdict, c.impersonation_confirmed
+                "SELECT t.kind, t.value, c.id, c.reference, c.verdict, c.impersonation_confirmed, c.imported
                  FROM case_targets t JOIN cases c ON c.id = t.case_id
                  WHERE t.kind = $1 AND t.value = $2
                  ORDER BY t.case_id DESC LIMIT $3",
@@ -560,19 +561,25 @@ impl CaseTx for LiteTx<'_> {
         &mut self,
         case_ids: &[i64],
     ) -> Result<Vec<(i64, RelatedRow)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT l.case_id AS of_case, c.id, c.reference, c.verdict,
-                    c.impersonation_confirmed, l.kind, l.value
-             FROM case_links l JOIN cases c ON c.id = l.related_case_id
-             WHERE l.case_id IN (SELECT value FROM json_each($1))
-             ORDER BY l.case_id, c.id",
-        )
-        .bind(serde_json::to_string(case_ids)?)
-        .fetch_all(&mut **self)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("of_case")?, related_row(r)?)))
-            .collect()
+        let mut found = Vec::new();
+        for case_id in case_ids {
+            let rows = sqlx::query(
+                "SELECT c.id, c.reference, c.verdict, c.impersonation_confirmed, c.imported,
+                        l.kind, l.value
+                 FROM (SELECT related_case_id, kind, value FROM case_links
+                       WHERE case_id = $1 ORDER BY related_case_id DESC LIMIT $2) l
+                 JOIN cases c ON c.id = l.related_case_id
+                 ORDER BY c.id",
+            )
+            .bind(case_id)
+            .bind(MAX_LINKS_PER_EVENT)
+            .fetch_all(&mut **self)
+            .await?;
+            for r in &rows {
+                found.push((*case_id, related_row(r)?));
+            }
+        }
+        Ok(found)
     }
 
     async fn case_documents(&mut self, case_ids: &[i64]) -> Result<Vec<CaseDocument>, StoreError> {
