@@ -600,7 +600,7 @@ impl CaseTx for PgTx<'_> {
     ) -> Result<Vec<RelatedRow>, StoreError> {
         let kinds: Vec<String> = targets.iter().map(|(k, _)| text(k).into_owned()).collect();
         let values: Vec<String> = targets.iter().map(|(_, v)| text(v).into_owned()).collect();
-        // One index probe on case_targets (kind, value) per target.
+        // One bounded backward scan of case_targets (kind, value, case_id) per target.
         let rows = sqlx::query(
             "SELECT t.kind, t.value, c.id, c.reference, c.verdict, c.impersonation_confirmed, c.imported
              FROM UNNEST($1::text[], $2::text[]) AS t(kind, value)
