@@ -23,6 +23,11 @@
 //! | requests (69) | 14,469 msg/s, 69.1 | 5.1 | 12.2 | 29.5 | 7.9 | 13.2 |
 //! | mime-corpus (485) | 10,434 msg/s, 95.8 (median 10,320) | 31.9 | 11.3 | 34.0 | 8.2 | 16.5 |
 //!
+//! The same build on a slower 2-core machine (2.3 GHz Xeon, 2026-12-06): requests
+//! 10,573 msg/s (94.6 µs; language 20.3), MIME corpus 7,405 msg/s (135.0 µs: parse 46.4,
+//! sender 16.5, request 48.4 of which language 23.7, targets 11.3). Every stage takes about
+//! 1.4 times as long there, so compare numbers only from one machine.
+//!
 //! Earlier builds gave 8,789 msg/s (113.8 µs) on the requests and
 //! 3,474 msg/s (287.9 µs: parse 39.6, sender 40.1, request 155.5 of which language 33.2
 //! and deadline 42.0, targets 42.1) on the MIME corpus. Most of the MIME corpus's time
