@@ -1,6 +1,7 @@
 //! Logs with tracing: human-readable or JSON lines, on stderr (stdout is for output).
 
 use crate::config::{LogFormat, LogSettings};
+use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 pub fn init(settings: &LogSettings, format_override: Option<&str>) {
@@ -14,7 +15,9 @@ pub fn init(settings: &LogSettings, format_override: Option<&str>) {
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, not in a log file or journal.
+        .with_ansi(std::io::stderr().is_terminal());
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Human => builder.try_init(),

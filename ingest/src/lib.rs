@@ -27,7 +27,7 @@ pub mod zip;
 pub use model::{Attachment, Mailbox, Message, Problem};
 pub use parse::{Limits, parse_message};
 pub use secret::Secret;
-pub use source::archive::{ArchiveKind, ArchiveSource};
+pub use source::archive::{ArchiveKind, ArchiveSource, ReadProgress};
 pub use source::imap::{IdleOutcome, ImapAuth, ImapConfig, ImapSource, MailboxCursor, TlsMode};
 pub use source::{Origin, RawMessage, Source, SourceError};
 

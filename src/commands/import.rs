@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::pipeline::{Pipeline, Totals};
 use crate::store::with_store;
 use anyhow::{Context, Result};
-use lea_ingest::{ArchiveSource, ImapSource, MailboxCursor};
+use lea_ingest::{ArchiveSource, ImapSource, MailboxCursor, ReadProgress, Source};
 use lea_router::Store;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -44,16 +44,17 @@ async fn import_with<S: Store>(
         imported: true,
         committed: Default::default(),
     };
-    let progress = Progress::new();
     let started = Instant::now();
     let mut totals = Totals::default();
     let batch = settings.pipeline.batch_size;
-    let report = |totals: &Totals| progress.update(totals, started);
     match input {
         Input::Archives(paths) => {
             let mut source = ArchiveSource::open_many(&paths)?;
-            pipeline
-                .drain_reporting(&mut source, batch, &mut totals, || false, report)
+            let goal = Goal::Bytes {
+                total: source.total_bytes(),
+                read: source.progress(),
+            };
+            drain_showing_progress(&pipeline, &mut source, goal, batch, &mut totals, started)
                 .await?;
         }
         Input::Imap {
@@ -62,13 +63,12 @@ async fn import_with<S: Store>(
             since,
         } => {
             let mut source = connect_folder(&pipeline, &settings, &mailbox, &folder, since).await?;
-            pipeline
-                .drain_reporting(&mut source, batch, &mut totals, || false, report)
+            let goal = Goal::Messages(source.pending_count() as u64);
+            drain_showing_progress(&pipeline, &mut source, goal, batch, &mut totals, started)
                 .await?;
             let _ = source.logout().await;
         }
     }
-    progress.finish();
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "imported {} messages in {:.1} s ({:.0}/s): {} new, {} already stored, {} unparsed, {} flagged as impersonation; {} cases opened, {} updated",
@@ -86,6 +86,29 @@ async fn import_with<S: Store>(
         return super::publish_pending(&store, &settings).await;
     }
     Ok(0)
+}
+
+/// Runs `source` through the pipeline to its end, showing progress towards `goal`.
+async fn drain_showing_progress<S: Store, Src: Source>(
+    pipeline: &Pipeline<S>,
+    source: &mut Src,
+    goal: Goal,
+    batch: usize,
+    totals: &mut Totals,
+    started: Instant,
+) -> Result<()> {
+    let progress = Progress::new(goal);
+    let drained = pipeline
+        .drain_reporting(
+            source,
+            batch,
+            totals,
+            || false,
+            |t| progress.update(t, started),
+        )
+        .await;
+    progress.finish();
+    drained
 }
 
 /// A configured account's folder, read only, resuming after its last committed UID.
@@ -113,46 +136,73 @@ async fn connect_folder<S: Store>(
     Ok(ImapSource::connect_read_only(config, cursor, since).await?)
 }
 
-/// A progress bar with rate on a terminal; periodic log lines otherwise.
+/// What the import moves towards: the archives' bytes (a message count is not known
+/// before an mbox is read through) or, for an IMAP folder, its messages.
+enum Goal {
+    Bytes { total: u64, read: ReadProgress },
+    Messages(u64),
+}
+
+impl Goal {
+    /// How far along, in the goal's unit, and the goal.
+    fn position(&self, totals: &Totals) -> (u64, u64) {
+        match self {
+            Goal::Bytes { total, read } => (read.bytes().min(*total), *total),
+            Goal::Messages(total) => ((totals.fetched as u64).min(*total), *total),
+        }
+    }
+}
+
+/// A progress bar with rate and ETA on a terminal; a log line every few seconds
+/// otherwise (with the same rate and ETA).
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
+    goal: Goal,
     last_log: std::cell::Cell<Instant>,
 }
 
 impl Progress {
-    fn new() -> Self {
+    fn new(goal: Goal) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new_spinner();
+            let (_, total) = goal.position(&Totals::default());
+            let bar = indicatif::ProgressBar::new(total);
+            let amount = match goal {
+                Goal::Bytes { .. } => "{binary_bytes}/{binary_total_bytes}",
+                Goal::Messages(_) => "{pos}/{len} messages",
+            };
             bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} {elapsed_precise} {pos} messages ({per_sec}) {msg}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                indicatif::ProgressStyle::with_template(&format!(
+                    "{{elapsed_precise}} [{{bar:30}}] {amount} ETA {{eta}} {{msg}}"
+                ))
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             bar
         });
         Progress {
             bar,
+            goal,
             last_log: std::cell::Cell::new(Instant::now()),
         }
     }
 
     fn update(&self, totals: &Totals, started: Instant) {
+        let seconds = started.elapsed().as_secs_f64().max(1e-9);
+        let rate = totals.fetched as f64 / seconds;
         let msg = format!(
-            "{} new, {} duplicates, {} flagged",
-            totals.stored, totals.duplicates, totals.flagged
+            "{} messages ({rate:.0}/s): {} new, {} duplicates, {} flagged",
+            totals.fetched, totals.stored, totals.duplicates, totals.flagged
         );
+        let (done, total) = self.goal.position(totals);
         match &self.bar {
             Some(bar) => {
-                bar.set_position(totals.fetched as u64);
+                bar.set_position(done);
                 bar.set_message(msg);
             }
             None if self.last_log.get().elapsed().as_secs() >= 5 => {
                 self.last_log.set(Instant::now());
-                let rate = totals.fetched as f64 / started.elapsed().as_secs_f64().max(1e-9);
                 tracing::info!(
-                    messages = totals.fetched,
-                    rate = format!("{rate:.0}/s"),
+                    percent = format!("{:.1}", percent(done, total)),
+                    eta = eta(done, total, seconds),
                     "{msg}"
                 );
             }
@@ -164,5 +214,36 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+fn percent(done: u64, total: u64) -> f64 {
+    if total == 0 {
+        100.0
+    } else {
+        done as f64 * 100.0 / total as f64
+    }
+}
+
+/// The time left at the rate so far, as `1h02m03s`; `unknown` before anything is done.
+fn eta(done: u64, total: u64, seconds: f64) -> String {
+    if done == 0 {
+        return "unknown".into();
+    }
+    let left = (total.saturating_sub(done) as f64 * seconds / done as f64).round() as u64;
+    format!("{}h{:02}m{:02}s", left / 3600, left / 60 % 60, left % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::eta;
+
+    #[test]
+    fn eta_extrapolates_the_rate_so_far() {
+        assert_eq!(eta(0, 100, 5.0), "unknown");
+        // A quarter in 10 s: 30 s left.
+        assert_eq!(eta(25, 100, 10.0), "0h00m30s");
+        assert_eq!(eta(1, 3601, 1.0), "1h00m00s");
+        assert_eq!(eta(100, 100, 7.0), "0h00m00s");
     }
 }

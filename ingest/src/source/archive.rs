@@ -10,6 +10,8 @@ use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Items larger than this are cut; the parser then sees a broken message and flags it.
 pub const DEFAULT_MAX_ITEM_BYTES: usize = 256 * 1024 * 1024;
@@ -60,6 +62,17 @@ impl ArchiveKind {
     }
 }
 
+/// How many bytes of its files an [`ArchiveSource`] has read so far, shared with whoever
+/// shows progress (the source itself is busy in the pipeline meanwhile).
+#[derive(Debug, Clone, Default)]
+pub struct ReadProgress(Arc<AtomicU64>);
+
+impl ReadProgress {
+    pub fn bytes(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// One or more archives read in order, as a [`Source`].
 pub struct ArchiveSource {
     /// Archives not yet started, with their detected kind.
@@ -68,6 +81,9 @@ pub struct ArchiveSource {
     max_item_bytes: usize,
     /// False while a batch is being read on a blocking thread.
     available: bool,
+    progress: ReadProgress,
+    /// Bytes of the archives read to their end.
+    finished_bytes: u64,
 }
 
 impl std::fmt::Debug for ArchiveSource {
@@ -102,7 +118,31 @@ impl ArchiveSource {
             current: None,
             max_item_bytes: DEFAULT_MAX_ITEM_BYTES,
             available: true,
+            progress: ReadProgress::default(),
+            finished_bytes: 0,
         })
+    }
+
+    /// The size of the archives not yet started: their files' bytes, counted the way
+    /// they are read (hidden files, side-car files and symlinked folders left out).
+    pub fn total_bytes(&self) -> u64 {
+        self.queued
+            .iter()
+            .map(|(path, kind)| match kind {
+                ArchiveKind::Maildir => {
+                    folder_bytes(&path.join("cur")) + folder_bytes(&path.join("new"))
+                }
+                ArchiveKind::EmlFolder => folder_bytes(path),
+                ArchiveKind::Mbox | ArchiveKind::SingleFile => {
+                    fs::metadata(path).map_or(0, |m| m.len())
+                }
+            })
+            .sum()
+    }
+
+    /// A handle on the bytes read so far, to compare with [`ArchiveSource::total_bytes`].
+    pub fn progress(&self) -> ReadProgress {
+        self.progress.clone()
     }
 
     /// Items above `max` bytes are cut at `max + 1` bytes (so a size limit still sees them
@@ -132,8 +172,19 @@ impl ArchiveSource {
                 break;
             };
             match reader.next_item()? {
-                Some(message) => batch.push(message),
-                None => self.current = None,
+                Some(message) => {
+                    batch.push(message);
+                    self.progress
+                        .0
+                        .store(self.finished_bytes + reader.consumed(), Ordering::Relaxed);
+                }
+                None => {
+                    self.finished_bytes += reader.consumed();
+                    self.progress
+                        .0
+                        .store(self.finished_bytes, Ordering::Relaxed);
+                    self.current = None;
+                }
             }
         }
         Ok(batch)
@@ -154,6 +205,8 @@ impl Source for ArchiveSource {
             current: self.current.take(),
             max_item_bytes: self.max_item_bytes,
             available: true,
+            progress: self.progress.clone(),
+            finished_bytes: self.finished_bytes,
         };
         self.available = false;
         let (taken, result) = tokio::task::spawn_blocking(move || {
@@ -167,6 +220,7 @@ impl Source for ArchiveSource {
         })?;
         self.queued = taken.queued;
         self.current = taken.current;
+        self.finished_bytes = taken.finished_bytes;
         self.available = true;
         result
     }
@@ -184,6 +238,7 @@ enum Reader {
         path: PathBuf,
         done: bool,
         max: usize,
+        consumed: u64,
     },
 }
 
@@ -203,6 +258,7 @@ impl Reader {
                 path,
                 done: false,
                 max,
+                consumed: 0,
             },
         })
     }
@@ -211,7 +267,12 @@ impl Reader {
         match self {
             Reader::Files(walker) => walker.next_item(),
             Reader::Mbox(mbox) => mbox.next_item(),
-            Reader::Single { path, done, max } => {
+            Reader::Single {
+                path,
+                done,
+                max,
+                consumed,
+            } => {
                 if *done {
                     return Ok(None);
                 }
@@ -220,8 +281,19 @@ impl Reader {
                     .file_name()
                     .map(|name| name.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                read_file_item(path, path, item, *max).map(Some)
+                let (message, size) = read_file_item(path, path, item, *max)?;
+                *consumed = size;
+                Ok(Some(message))
             }
+        }
+    }
+
+    /// Bytes of this archive read so far.
+    fn consumed(&self) -> u64 {
+        match self {
+            Reader::Files(walker) => walker.consumed,
+            Reader::Mbox(mbox) => mbox.consumed,
+            Reader::Single { consumed, .. } => *consumed,
         }
     }
 }
@@ -232,6 +304,8 @@ struct FileWalker {
     /// Paths still to visit; the next one is at the end.
     stack: Vec<PathBuf>,
     max: usize,
+    /// Bytes of the files read so far.
+    consumed: u64,
 }
 
 impl FileWalker {
@@ -241,6 +315,7 @@ impl FileWalker {
             root,
             stack: start,
             max,
+            consumed: 0,
         }
     }
 
@@ -266,7 +341,9 @@ impl FileWalker {
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .into_owned();
-            return read_file_item(&self.root, &path, item, self.max).map(Some);
+            let (message, size) = read_file_item(&self.root, &path, item, self.max)?;
+            self.consumed += size;
+            return Ok(Some(message));
         }
         Ok(None)
     }
@@ -304,17 +381,43 @@ fn is_sidecar_file(path: &Path) -> bool {
             .is_some_and(|e| SIDECARS.iter().any(|s| e.eq_ignore_ascii_case(s)))
 }
 
+/// Sums the sizes of the files below `dir` that [`FileWalker`] would read.
+fn folder_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut total = 0;
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(metadata) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if metadata.is_dir() {
+            total += folder_bytes(&path);
+        } else if !is_sidecar_file(&path) {
+            // A symlink counts with its target's size, as it is read; a symlinked folder
+            // is not followed and counts nothing.
+            total += fs::metadata(&path).map_or(0, |m| if m.is_file() { m.len() } else { 0 });
+        }
+    }
+    total
+}
+
+/// Reads one file as a message; also returns the file's size (for progress).
 fn read_file_item(
     archive: &Path,
     path: &Path,
     item: String,
     max: usize,
-) -> Result<RawMessage, SourceError> {
+) -> Result<(RawMessage, u64), SourceError> {
     let file = File::open(path).map_err(|error| io_error(path, &error))?;
-    let received_at = file
-        .metadata()
-        .and_then(|metadata| metadata.modified())
-        .ok()
+    let metadata = file.metadata().ok();
+    let size = metadata.as_ref().map_or(0, |m| m.len());
+    let received_at = metadata
+        .and_then(|metadata| metadata.modified().ok())
         .map(DateTime::<Utc>::from);
     let mut bytes = Vec::new();
     let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
@@ -325,7 +428,7 @@ fn read_file_item(
         tracing::warn!(path = %path.display(), max, "archive item cut at the size limit");
     }
     let bytes = crlf_line_endings(bytes);
-    Ok(RawMessage {
+    let message = RawMessage {
         origin: Origin::Archive {
             archive: archive.to_string_lossy().into_owned(),
             item,
@@ -333,7 +436,8 @@ fn read_file_item(
         bytes,
         received_at,
         oversized: None,
-    })
+    };
+    Ok((message, size))
 }
 
 /// Archives usually store messages with the platform's bare LF line endings, while IMAP
@@ -375,6 +479,8 @@ struct MboxReader {
     next_from_line: Option<Vec<u8>>,
     count: u64,
     max: usize,
+    /// Bytes of the file read so far.
+    consumed: u64,
 }
 
 impl MboxReader {
@@ -386,6 +492,7 @@ impl MboxReader {
             next_from_line: None,
             count: 0,
             max,
+            consumed: 0,
         })
     }
 
@@ -410,6 +517,7 @@ impl MboxReader {
             if read == 0 {
                 break;
             }
+            self.consumed += read as u64;
             let whole_line_start = at_line_start;
             at_line_start = line.last() == Some(&b'\n');
             if whole_line_start && line.starts_with(b"From ") {
@@ -457,6 +565,7 @@ impl MboxReader {
             if read == 0 {
                 return Ok(None);
             }
+            self.consumed += read as u64;
             if at_line_start && line.starts_with(b"From ") {
                 return Ok(Some(line));
             }
@@ -591,6 +700,45 @@ mod tests {
         let names: Vec<&str> = got.iter().map(|(item, _)| item.as_str()).collect();
         assert_eq!(names, vec!["a.eml", "b/inner/z.eml", "c.txt"]);
         assert_eq!(got[2].1, b"not mail at all");
+    }
+
+    #[test]
+    fn progress_counts_the_bytes_read_up_to_the_total() {
+        let dir = tempfile::tempdir().unwrap();
+        let mbox = dir.path().join("archive.mbox");
+        fs::write(&mbox, MBOX).unwrap();
+        let folder = dir.path().join("eml");
+        fs::create_dir_all(folder.join("inner")).unwrap();
+        let (a, b, one): (&[u8], &[u8], &[u8]) = (
+            b"Subject: a\n\nbody\n",
+            b"Subject: b\n\n",
+            b"Subject: one\n\n",
+        );
+        fs::write(folder.join("a.eml"), a).unwrap();
+        fs::write(folder.join("inner/b.eml"), b).unwrap();
+        fs::write(folder.join("notes.md"), b"# not counted").unwrap();
+        fs::write(folder.join(".hidden"), b"not counted").unwrap();
+        let single = dir.path().join("one.eml");
+        fs::write(&single, one).unwrap();
+        let expected = MBOX.len() + a.len() + b.len() + one.len();
+
+        let mut source = ArchiveSource::open_many([&mbox, &folder, &single]).unwrap();
+        assert_eq!(source.total_bytes(), expected as u64);
+        let progress = source.progress();
+        assert_eq!(progress.bytes(), 0);
+        // Part of the mbox: more than nothing, less than the mbox.
+        source.read_batch(1).unwrap();
+        assert!(progress.bytes() > 0 && progress.bytes() < MBOX.len() as u64);
+        let mut seen = Vec::new();
+        loop {
+            let batch = source.read_batch(1).unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            seen.push(progress.bytes());
+        }
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+        assert_eq!(progress.bytes(), expected as u64);
     }
 
     const MBOX: &[u8] = b"From alice@example.test Sat Jan  3 01:05:34 1996\n\
