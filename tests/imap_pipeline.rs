@@ -634,29 +634,77 @@ fn with_event<'e>(events: &'e [Value], name: &str) -> Vec<&'e Value> {
     events.iter().filter(|e| e["event"] == name).collect()
 }
 
-/// Threads, related requests, impersonation routing and the security team's decision,
-/// end to end: Dovecot → PostgreSQL → RabbitMQ, with a crash after the first commit.
+/// A fresh address at `domain` whose Dovecot mailbox no other test uses.
+fn address_at(domain: &str) -> String {
+    let user = imap::fresh_user();
+    let local = user.split('@').next().unwrap_or("t");
+    format!("{local}@{domain}")
+}
+
+/// Waits until `address`'s inbox holds `n` messages (Postfix delivers a moment after it
+/// accepted them); fails after a minute.
+async fn delivered(address: &str, n: u32) {
+    for _ in 0..600 {
+        if imap::count(address, "INBOX").await >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{n} message(s) for {address} never arrived");
+}
+
+/// `[acknowledgements]` sending through the test Postfix (`scripts/postfix.sh`), which
+/// delivers into the test Dovecot over LMTP.
+fn acknowledgement_config() -> String {
+    let port = std::env::var("LEA_TEST_SMTP_PORT").unwrap_or_else(|_| "2525".into());
+    format!(
+        r#"
+[acknowledgements]
+enabled = true
+retry_secs = 1
+max_retry_secs = 1
+[acknowledgements.smtp]
+host = "127.0.0.1"
+port = {port}
+tls = "starttls"
+ca_file = "{ca}"
+from = "LEA Intake <intake@lea-intake.test>"
+timeout_secs = 20
+"#,
+        ca = imap::ca_file().display(),
+    )
+}
+
+/// Threads, related requests, impersonation routing, acknowledgements and the security
+/// team's decision, end to end: Dovecot → PostgreSQL → RabbitMQ and Postfix → Dovecot,
+/// with a crash after the first commit.
 #[tokio::test(flavor = "multi_thread")]
 async fn threads_links_and_decisions_reach_the_right_queues() {
     const WALLET: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
     let user = imap::fresh_user();
+    // Senders with mailboxes of their own in the test Dovecot, where Postfix delivers our
+    // acknowledgements.
+    let agent = address_at("fbi.gov");
+    let investigator = address_at("bka.bund.de");
+    let impostor = address_at("fbi-gov.com");
+    let from_agent = format!("Agent <{agent}>");
     let thread = [
         request_mail(
-            "Agent <agent@fbi.gov>",
+            &from_agent,
             "t1@fbi.gov",
             "",
             "Grand jury subpoena",
             &format!("You are commanded to produce all records of the wallet {WALLET}."),
         ),
         request_mail(
-            "Agent <agent@fbi.gov>",
+            &from_agent,
             "t2@fbi.gov",
             "In-Reply-To: <t1@fbi.gov>\r\nReferences: <t1@fbi.gov>\r\n",
             "Re: Grand jury subpoena",
             "Adding the date range: January to March 2026.",
         ),
         request_mail(
-            "Agent <agent@fbi.gov>",
+            &from_agent,
             "t3@fbi.gov",
             "In-Reply-To: <t2@fbi.gov>\r\nReferences: <t1@fbi.gov> <t2@fbi.gov>\r\n",
             "Re: Re: Grand jury subpoena",
@@ -665,7 +713,7 @@ async fn threads_links_and_decisions_reach_the_right_queues() {
     ];
     // Another agency, another country, the same wallet written in lower case.
     let bka = request_mail(
-        "Ermittler <ermittler@bka.bund.de>",
+        &format!("Ermittler <{investigator}>"),
         "b1@bka.bund.de",
         "",
         "Auskunftsersuchen",
@@ -675,7 +723,7 @@ async fn threads_links_and_decisions_reach_the_right_queues() {
         ),
     );
     let fake = request_mail(
-        "FBI Emergency <agent@fbi-gov.com>",
+        &format!("FBI Emergency <{impostor}>"),
         "f1@fbi-gov.com",
         "",
         "EMERGENCY disclosure request",
@@ -689,7 +737,14 @@ async fn threads_links_and_decisions_reach_the_right_queues() {
     let database = TestDatabase::create().await;
     let exchange = services::unique_exchange();
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &user, &database.url, &exchange, 2);
+    let config = write_config_with(
+        dir.path(),
+        &user,
+        &database.url,
+        &exchange,
+        2,
+        &acknowledgement_config(),
+    );
 
     // The first batch is committed, then the process dies before moving or publishing.
     let crashed = run_once(&config, Some("after_commit"));
@@ -699,6 +754,36 @@ async fn threads_links_and_decisions_reach_the_right_queues() {
     assert!(run.status.success(), "{}", stderr(&run));
     assert_eq!(database.count("SELECT count(*) FROM messages").await, 5);
     assert_eq!(database.count("SELECT count(*) FROM cases").await, 3);
+
+    // One acknowledgement per genuine case, none to the impostor, none sent twice although
+    // the first run died after committing the first cases.
+    assert_eq!(
+        database
+            .count("SELECT count(*) FROM acknowledgements WHERE status = 'sent'")
+            .await,
+        2
+    );
+    assert_eq!(
+        database
+            .count(
+                "SELECT count(*) FROM acknowledgements \
+                 WHERE status = 'skipped' AND reason LIKE '%impersonation%'"
+            )
+            .await,
+        1
+    );
+    for address in [&agent, &investigator] {
+        delivered(address, 1).await;
+    }
+    // Postfix has delivered the other two by now; give a stray third a moment more.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(imap::count(&agent, "INBOX").await, 1, "exactly one");
+    assert_eq!(imap::count(&investigator, "INBOX").await, 1, "exactly one");
+    assert_eq!(
+        imap::count(&impostor, "INBOX").await,
+        0,
+        "none to the impostor"
+    );
 
     let review = queue_events(&exchange, "review").await;
     let security = queue_events(&exchange, "security").await;
@@ -773,7 +858,7 @@ async fn threads_links_and_decisions_reach_the_right_queues() {
         .args([
             "sender",
             "confirm-impersonation",
-            "Agent@FBI.gov",
+            &agent.replace("fbi.gov", "FBI.gov"),
             "--note",
             "mailbox compromised",
             "--by",
