@@ -26,7 +26,11 @@
 //! The same build on a slower 2-core machine (2.3 GHz Xeon, 2026-12-06): requests
 //! 10,573 msg/s (94.6 µs; language 20.3), MIME corpus 7,405 msg/s (135.0 µs: parse 46.4,
 //! sender 16.5, request 48.4 of which language 23.7, targets 11.3). Every stage takes about
-//! 1.4 times as long there, so compare numbers only from one machine.
+//! 1.4 times as long there, so compare numbers only from one machine. On that machine,
+//! with whatlang's profiles merged into one trigram index (vendor/whatlang/PATCH.md;
+//! byte-identical `--dump`): requests 11,451 msg/s (87.3 µs; language 12.2), MIME corpus
+//! 7,700 msg/s (129.9 µs: parse 47.4, sender 16.5, request 40.2 of which language 14.4,
+//! targets 11.3).
 //!
 //! Earlier builds gave 8,789 msg/s (113.8 µs) on the requests and
 //! 3,474 msg/s (287.9 µs: parse 39.6, sender 40.1, request 155.5 of which language 33.2
