@@ -22,13 +22,6 @@ const LEASE_SECS: u64 = 3;
 /// Our From address; its domain is that of our Message-IDs.
 const FROM: &str = "intake@lea-intake.test";
 
-fn smtp_port() -> u16 {
-    std::env::var("LEA_TEST_SMTP_PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(2525)
-}
-
 /// The database of one test: an SQLite file or a PostgreSQL database of its own.
 enum Db {
     Sqlite(PathBuf),
@@ -103,7 +96,7 @@ struct Setup {
 
 impl Setup {
     async fn new(postgres: bool) -> Setup {
-        Setup::with_smtp_port(postgres, smtp_port()).await
+        Setup::with_smtp_port(postgres, services::smtp_port()).await
     }
 
     async fn with_smtp_port(postgres: bool, port: u16) -> Setup {
@@ -202,13 +195,6 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// A sender address no other test used, at `domain`.
-fn sender(domain: &str) -> String {
-    let user = imap::fresh_user();
-    let local = user.split('@').next().unwrap_or("t");
-    format!("{local}@{domain}")
-}
-
 /// A request from `from` as our MX would hand it over: authenticated (SPF, DKIM, DMARC
 /// pass, as stamped by the trusted `mx.exchange.example`).
 fn request(from: &str, subject: &str, extra_headers: &str) -> Vec<u8> {
@@ -236,17 +222,9 @@ fn parse(raw: &[u8]) -> Message {
 /// The messages in `user`'s inbox once there are `n` (Postfix delivers a moment after it
 /// accepted them); fails if they have not all arrived within a minute.
 async fn delivered(user: &str, n: usize) -> Vec<Message> {
-    for _ in 0..600 {
-        let bodies = imap::bodies(user, "INBOX").await;
-        if bodies.len() >= n {
-            return bodies.iter().map(|(_, raw)| parse(raw)).collect();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "{n} message(s) for {user} never arrived: is Dovecot's LMTP listener up \
-         (`scripts/dovecot.sh start`)? See the Postfix log (`scripts/postfix.sh env`)"
-    );
+    imap::wait_for_count(user, "INBOX", u32::try_from(n).unwrap_or(u32::MAX)).await;
+    let bodies = imap::bodies(user, "INBOX").await;
+    bodies.iter().map(|(_, raw)| parse(raw)).collect()
 }
 
 fn header<'m>(message: &'m Message, name: &str) -> Option<&'m str> {
@@ -259,7 +237,7 @@ fn header<'m>(message: &'m Message, name: &str) -> Option<&'m str> {
 
 async fn verified_request_gets_one_acknowledgement_and_the_reply_joins_the_case(postgres: bool) {
     let setup = Setup::new(postgres).await;
-    let agent = sender("fbi.gov");
+    let agent = imap::fresh_address_at("fbi.gov");
     let original = request(&agent, "Preservation request", "");
     let original_id = parse(&original).message_id.expect("a Message-ID");
     setup.receive(&[original]).await;
@@ -332,12 +310,15 @@ async fn a_verified_request_gets_one_acknowledgement_postgres() {
 #[tokio::test(flavor = "multi_thread")]
 async fn impersonators_machines_lists_and_bounces_get_none() {
     let setup = Setup::new(false).await;
-    let impostor = sender("fbi-gov.com");
-    let responder = sender("fbi.gov");
-    let list = sender("fbi.gov");
-    let bouncer = sender("fbi.gov");
-    let daemon = format!("MAILER-DAEMON@{}", sender("fbi.gov").replace('@', "."));
-    let person = sender("fbi.gov");
+    let impostor = imap::fresh_address_at("fbi-gov.com");
+    let responder = imap::fresh_address_at("fbi.gov");
+    let list = imap::fresh_address_at("fbi.gov");
+    let bouncer = imap::fresh_address_at("fbi.gov");
+    let daemon = format!(
+        "MAILER-DAEMON@{}",
+        imap::fresh_address_at("fbi.gov").replace('@', ".")
+    );
+    let person = imap::fresh_address_at("fbi.gov");
     let mut impersonation = request(&impostor, "Emergency disclosure request", "");
     // No authentication from a lookalike domain.
     impersonation.drain(..impersonation.iter().position(|b| *b == b'\n').unwrap() + 1);
@@ -392,7 +373,7 @@ async fn impersonators_machines_lists_and_bounces_get_none() {
 
 async fn one_acknowledgement_per_interval(postgres: bool) {
     let setup = Setup::new(postgres).await;
-    let agent = sender("fbi.gov");
+    let agent = imap::fresh_address_at("fbi.gov");
     setup
         .receive(&[
             request(&agent, "Preservation request", ""),
@@ -431,7 +412,7 @@ async fn a_sender_gets_one_acknowledgement_per_interval_postgres() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_archive_import_gets_none() {
     let setup = Setup::new(false).await;
-    let agent = sender("fbi.gov");
+    let agent = imap::fresh_address_at("fbi.gov");
     let archive = setup.dir.path().join("archive");
     std::fs::create_dir(&archive).unwrap();
     std::fs::write(
@@ -453,7 +434,7 @@ async fn an_archive_import_gets_none() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_crash_after_the_commit_then_a_rerun_sends_exactly_one() {
     let setup = Setup::new(true).await;
-    let agent = sender("fbi.gov");
+    let agent = imap::fresh_address_at("fbi.gov");
     setup
         .receive(&[request(&agent, "Preservation request", "")])
         .await;
@@ -492,7 +473,7 @@ async fn forward_to_postfix(listener: tokio::net::TcpListener) {
         };
         tokio::spawn(async move {
             if let Ok(mut outbound) =
-                tokio::net::TcpStream::connect(("127.0.0.1", smtp_port())).await
+                tokio::net::TcpStream::connect(("127.0.0.1", services::smtp_port())).await
             {
                 let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
             }
@@ -509,7 +490,7 @@ async fn smtp_down_then_up_the_acknowledgement_is_retried_and_delivered_once() {
         .unwrap()
         .port();
     let setup = Setup::with_smtp_port(false, port).await;
-    let agent = sender("fbi.gov");
+    let agent = imap::fresh_address_at("fbi.gov");
     setup
         .receive(&[request(&agent, "Preservation request", "")])
         .await;
@@ -567,7 +548,7 @@ async fn smtp_down_then_up_the_acknowledgement_is_retried_and_delivered_once() {
 async fn a_permanent_refusal_is_marked_failed_and_not_retried() {
     let setup = Setup::new(false).await;
     // The test Postfix refuses every recipient at refused.test with a 554.
-    let agent = sender("refused.test");
+    let agent = imap::fresh_address_at("refused.test");
     setup
         .receive(&[request(&agent, "Preservation request", "")])
         .await;
@@ -604,7 +585,7 @@ async fn a_running_service_sends_acknowledgements_as_cases_open() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("lea-intake run starts");
-    let agent = sender("fbi.gov");
+    let agent = imap::fresh_address_at("fbi.gov");
     setup
         .receive(&[request(&agent, "Preservation request", "")])
         .await;

@@ -634,29 +634,9 @@ fn with_event<'e>(events: &'e [Value], name: &str) -> Vec<&'e Value> {
     events.iter().filter(|e| e["event"] == name).collect()
 }
 
-/// A fresh address at `domain` whose Dovecot mailbox no other test uses.
-fn address_at(domain: &str) -> String {
-    let user = imap::fresh_user();
-    let local = user.split('@').next().unwrap_or("t");
-    format!("{local}@{domain}")
-}
-
-/// Waits until `address`'s inbox holds `n` messages (Postfix delivers a moment after it
-/// accepted them); fails after a minute.
-async fn delivered(address: &str, n: u32) {
-    for _ in 0..600 {
-        if imap::count(address, "INBOX").await >= n {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{n} message(s) for {address} never arrived");
-}
-
 /// `[acknowledgements]` sending through the test Postfix (`scripts/postfix.sh`), which
 /// delivers into the test Dovecot over LMTP.
 fn acknowledgement_config() -> String {
-    let port = std::env::var("LEA_TEST_SMTP_PORT").unwrap_or_else(|_| "2525".into());
     format!(
         r#"
 [acknowledgements]
@@ -671,6 +651,7 @@ ca_file = "{ca}"
 from = "LEA Intake <intake@lea-intake.test>"
 timeout_secs = 20
 "#,
+        port = services::smtp_port(),
         ca = imap::ca_file().display(),
     )
 }
@@ -684,9 +665,9 @@ async fn threads_links_and_decisions_reach_the_right_queues() {
     let user = imap::fresh_user();
     // Senders with mailboxes of their own in the test Dovecot, where Postfix delivers our
     // acknowledgements.
-    let agent = address_at("fbi.gov");
-    let investigator = address_at("bka.bund.de");
-    let impostor = address_at("fbi-gov.com");
+    let agent = imap::fresh_address_at("fbi.gov");
+    let investigator = imap::fresh_address_at("bka.bund.de");
+    let impostor = imap::fresh_address_at("fbi-gov.com");
     let from_agent = format!("Agent <{agent}>");
     let thread = [
         request_mail(
@@ -773,7 +754,7 @@ async fn threads_links_and_decisions_reach_the_right_queues() {
         1
     );
     for address in [&agent, &investigator] {
-        delivered(address, 1).await;
+        imap::wait_for_count(address, "INBOX", 1).await;
     }
     // Postfix has delivered the other two by now; give a stray third a moment more.
     tokio::time::sleep(Duration::from_secs(1)).await;

@@ -144,12 +144,20 @@ enum Goal {
 }
 
 impl Goal {
-    /// How far along, in the goal's unit, and the goal.
-    fn position(&self, totals: &Totals) -> (u64, u64) {
+    /// The goal, in its unit.
+    fn total(&self) -> u64 {
         match self {
-            Goal::Bytes { total, read } => (read.bytes().min(*total), *total),
-            Goal::Messages(total) => ((totals.fetched as u64).min(*total), *total),
+            Goal::Bytes { total, .. } | Goal::Messages(total) => *total,
         }
+    }
+
+    /// How far along, in the goal's unit.
+    fn done(&self, totals: &Totals) -> u64 {
+        let done = match self {
+            Goal::Bytes { read, .. } => read.bytes(),
+            Goal::Messages(_) => totals.fetched as u64,
+        };
+        done.min(self.total())
     }
 }
 
@@ -164,8 +172,7 @@ struct Progress {
 impl Progress {
     fn new(goal: Goal) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
-            let (_, total) = goal.position(&Totals::default());
-            let bar = indicatif::ProgressBar::new(total);
+            let bar = indicatif::ProgressBar::new(goal.total());
             let amount = match goal {
                 Goal::Bytes { .. } => "{binary_bytes}/{binary_total_bytes}",
                 Goal::Messages(_) => "{pos}/{len} messages",
@@ -192,7 +199,7 @@ impl Progress {
             "{} messages ({rate:.0}/s): {} new, {} duplicates, {} flagged",
             totals.fetched, totals.stored, totals.duplicates, totals.flagged
         );
-        let (done, total) = self.goal.position(totals);
+        let (done, total) = (self.goal.done(totals), self.goal.total());
         match &self.bar {
             Some(bar) => {
                 bar.set_position(done);

@@ -105,6 +105,14 @@ fn env_port(name: &str, default: u16) -> u16 {
     }
 }
 
+/// An address at `domain` whose mailbox no other test uses (any domain logs in, so a
+/// sender "at an agency" can read what we send it).
+pub fn fresh_address_at(domain: &str) -> String {
+    let user = fresh_user();
+    let local = user.split('@').next().unwrap_or("t");
+    format!("{local}@{domain}")
+}
+
 /// A user name no other test (or earlier run) has used: `t-<time><pid><n>@example.test`.
 pub fn fresh_user() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -261,6 +269,21 @@ async fn wait_for_tag(session: &mut Session, tag: &str) {
             return;
         }
     }
+}
+
+/// Waits until `folder` holds at least `n` messages (mail delivered over SMTP arrives
+/// a moment after it was accepted); panics after a minute.
+pub async fn wait_for_count(user: &str, folder: &str, n: u32) {
+    for _ in 0..600 {
+        if count(user, folder).await >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "{n} message(s) for {user} never arrived: is Dovecot's LMTP listener up \
+         (`scripts/dovecot.sh start`)? See the Postfix log (`scripts/postfix.sh env`)"
+    );
 }
 
 /// Number of messages in `folder`.

@@ -19,6 +19,14 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
+/// The test Postfix (`scripts/postfix.sh`), which delivers into the test Dovecot.
+pub fn smtp_port() -> u16 {
+    std::env::var("LEA_TEST_SMTP_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(2525)
+}
+
 pub fn amqp_url() -> String {
     std::env::var("LEA_TEST_AMQP_URL")
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())

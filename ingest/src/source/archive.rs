@@ -129,10 +129,9 @@ impl ArchiveSource {
         self.queued
             .iter()
             .map(|(path, kind)| match kind {
-                ArchiveKind::Maildir => {
-                    folder_bytes(&path.join("cur")) + folder_bytes(&path.join("new"))
+                ArchiveKind::Maildir | ArchiveKind::EmlFolder => {
+                    FileWalker::of(path.clone(), *kind, self.max_item_bytes).total_bytes()
                 }
-                ArchiveKind::EmlFolder => folder_bytes(path),
                 ArchiveKind::Mbox | ArchiveKind::SingleFile => {
                     fs::metadata(path).map_or(0, |m| m.len())
                 }
@@ -245,13 +244,8 @@ enum Reader {
 impl Reader {
     fn open(path: PathBuf, kind: ArchiveKind, max: usize) -> Result<Reader, SourceError> {
         Ok(match kind {
-            ArchiveKind::Maildir => {
-                let start = vec![path.join("cur"), path.join("new")];
-                Reader::Files(FileWalker::new(path, start, max))
-            }
-            ArchiveKind::EmlFolder => {
-                let start = vec![path.clone()];
-                Reader::Files(FileWalker::new(path, start, max))
+            ArchiveKind::Maildir | ArchiveKind::EmlFolder => {
+                Reader::Files(FileWalker::of(path, kind, max))
             }
             ArchiveKind::Mbox => Reader::Mbox(MboxReader::open(path, max)?),
             ArchiveKind::SingleFile => Reader::Single {
@@ -309,7 +303,12 @@ struct FileWalker {
 }
 
 impl FileWalker {
-    fn new(root: PathBuf, mut start: Vec<PathBuf>, max: usize) -> FileWalker {
+    /// The walk of a Maildir (its `cur/` and `new/`) or of a folder of files.
+    fn of(root: PathBuf, kind: ArchiveKind, max: usize) -> FileWalker {
+        let mut start = match kind {
+            ArchiveKind::Maildir => vec![root.join("cur"), root.join("new")],
+            _ => vec![root.clone()],
+        };
         start.reverse();
         FileWalker {
             root,
@@ -320,6 +319,31 @@ impl FileWalker {
     }
 
     fn next_item(&mut self) -> Result<Option<RawMessage>, SourceError> {
+        let Some(path) = self.next_file()? else {
+            return Ok(None);
+        };
+        let item = path
+            .strip_prefix(&self.root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
+        let (message, size) = read_file_item(&self.root, &path, item, self.max)?;
+        self.consumed += size;
+        Ok(Some(message))
+    }
+
+    /// The sizes of the files the walk would read, found without reading them; a folder
+    /// that cannot be listed ends the count there.
+    fn total_bytes(mut self) -> u64 {
+        let mut total = 0;
+        while let Ok(Some(path)) = self.next_file() {
+            total += fs::metadata(&path).map_or(0, |m| m.len());
+        }
+        total
+    }
+
+    /// The next file to read as a message, in walk order.
+    fn next_file(&mut self) -> Result<Option<PathBuf>, SourceError> {
         while let Some(path) = self.stack.pop() {
             // symlink_metadata: a symlinked folder could loop; a symlinked file is followed.
             let metadata = match fs::symlink_metadata(&path) {
@@ -336,14 +360,7 @@ impl FileWalker {
                 tracing::warn!(path = %path.display(), "symlinked folder in archive not followed");
                 continue;
             }
-            let item = path
-                .strip_prefix(&self.root)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .into_owned();
-            let (message, size) = read_file_item(&self.root, &path, item, self.max)?;
-            self.consumed += size;
-            return Ok(Some(message));
+            return Ok(Some(path));
         }
         Ok(None)
     }
@@ -379,31 +396,6 @@ fn is_sidecar_file(path: &Path) -> bool {
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| SIDECARS.iter().any(|s| e.eq_ignore_ascii_case(s)))
-}
-
-/// Sums the sizes of the files below `dir` that [`FileWalker`] would read.
-fn folder_bytes(dir: &Path) -> u64 {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return 0;
-    };
-    let mut total = 0;
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        let Ok(metadata) = fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if metadata.is_dir() {
-            total += folder_bytes(&path);
-        } else if !is_sidecar_file(&path) {
-            // A symlink counts with its target's size, as it is read; a symlinked folder
-            // is not followed and counts nothing.
-            total += fs::metadata(&path).map_or(0, |m| if m.is_file() { m.len() } else { 0 });
-        }
-    }
-    total
 }
 
 /// Reads one file as a message; also returns the file's size (for progress).
