@@ -8,3 +8,6 @@ eval "$(scripts/postfix.sh env)"
 cargo test --workspace --all-targets "$@"
 # The patched whatlang is a workspace of its own (see vendor/whatlang/PATCH.md).
 cargo test --manifest-path vendor/whatlang/Cargo.toml --lib
+# So is the patched mail-parser; its tests of the patch compare each patched function with
+# upstream's (see vendor/mail-parser/PATCH.md).
+cargo test --manifest-path vendor/mail-parser/Cargo.toml --lib --features serde,full_encoding patched

@@ -10,7 +10,32 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// Inverted map binding a character to a set of languages.
-pub fn build_inverted_map(alphabets: &[(Lang, &str)]) -> (Vec<char>, Vec<Vec<Lang>>) {
+///
+/// Patched (see PATCH.md): `positions` maps the code points below [`DENSE_LIMIT`] (all of
+/// the Latin and Cyrillic alphabets) straight to their index in `chars`, so that scoring a
+/// text needs no binary search per character. The scores are the same.
+pub struct InvertedMap {
+    pub chars: Vec<char>,
+    pub langs: Vec<Vec<Lang>>,
+    positions: Vec<u16>,
+}
+
+/// Code points below this are found through [`InvertedMap::positions`].
+const DENSE_LIMIT: usize = 0x0530;
+
+impl InvertedMap {
+    /// The index of `ch` in `chars`, as `chars.binary_search(&ch).ok()` gives it.
+    #[inline]
+    fn position(&self, ch: char) -> Option<usize> {
+        match self.positions.get(ch as usize) {
+            Some(0) => None,
+            Some(p) => Some(*p as usize - 1),
+            None => self.chars.binary_search(&ch).ok(),
+        }
+    }
+}
+
+pub fn build_inverted_map(alphabets: &[(Lang, &str)]) -> InvertedMap {
     let mut map = HashMap::new();
 
     for (lang, alphabet) in alphabets {
@@ -31,16 +56,27 @@ pub fn build_inverted_map(alphabets: &[(Lang, &str)]) -> (Vec<char>, Vec<Vec<Lan
         langs.push(languages);
     }
 
-    (chars, langs)
+    let mut positions = vec![0u16; DENSE_LIMIT];
+    for (i, ch) in chars.iter().enumerate() {
+        if let Some(slot) = positions.get_mut(*ch as usize) {
+            *slot = u16::try_from(i + 1).unwrap_or(0);
+        }
+    }
+
+    InvertedMap {
+        chars,
+        langs,
+        positions,
+    }
 }
 
 pub fn generic_alphabet_calculate_scores(
     script: Script,
-    lang_map: &LazyLock<(Vec<char>, Vec<Vec<Lang>>)>,
+    lang_map: &LazyLock<InvertedMap>,
     text: &LowercaseText,
     filter_list: &FilterList,
 ) -> RawOutcome {
-    let (chars, langs) = &**lang_map;
+    let InvertedMap { chars, langs, .. } = &**lang_map;
     let script_langs = script.langs();
 
     // score of each character.
@@ -54,7 +90,7 @@ pub fn generic_alphabet_calculate_scores(
 
         max_raw_score += 1;
 
-        if let Ok(position) = chars.binary_search(&ch) {
+        if let Some(position) = lang_map.position(ch) {
             // add 2 and remove max_raw_score at the end,
             // to keep the score interval of -max_raw_score..max_raw_score
             char_scores[position] += 2;
@@ -103,5 +139,28 @@ pub fn generic_alphabet_calculate_scores(
         count: max_raw_score,
         raw_scores,
         scores: normalized_scores,
+    }
+}
+
+#[cfg(test)]
+mod patched_tests {
+    #[test]
+    fn patched_positions_are_the_binary_search_results() {
+        for map in [
+            &*crate::alphabets::latin::ALPHABET_LANG_MAP,
+            &*crate::alphabets::cyrillic::CYRILLIC_ALPHABET_LANG_MAP,
+        ] {
+            assert!(!map.chars.is_empty());
+            for cp in 0..0x3000u32 {
+                let Some(ch) = char::from_u32(cp) else {
+                    continue;
+                };
+                assert_eq!(
+                    map.position(ch),
+                    map.chars.binary_search(&ch).ok(),
+                    "{ch:?}"
+                );
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 use hashbrown::HashMap;
 
-use super::TEXT_TRIGRAMS_SIZE;
 use super::Trigram;
+use super::TEXT_TRIGRAMS_SIZE;
 use crate::core::LowercaseText;
 use crate::utils::is_stop_char;
 
@@ -33,6 +33,13 @@ fn trigram_occurances_to_positions(
         .into_iter()
         .map(|(trigram, count)| (count, trigram))
         .collect();
+    // Patched (see PATCH.md): only the first TEXT_TRIGRAMS_SIZE are kept, so they are
+    // selected first and only they are sorted. (count, trigram) pairs are distinct, so
+    // the order, and the positions, are the ones a full sort gives.
+    if count_vec.len() > TEXT_TRIGRAMS_SIZE {
+        count_vec.select_nth_unstable_by(TEXT_TRIGRAMS_SIZE - 1, |a, b| b.cmp(a));
+        count_vec.truncate(TEXT_TRIGRAMS_SIZE);
+    }
     count_vec.sort_unstable_by(|a, b| b.cmp(a));
 
     count_vec
@@ -84,7 +91,11 @@ fn count(text: &LowercaseText) -> CountResult {
 // Convert punctuations and digits to a space.
 #[inline]
 fn to_trigram_char(ch: char) -> char {
-    if is_stop_char(ch) { ' ' } else { ch }
+    if is_stop_char(ch) {
+        ' '
+    } else {
+        ch
+    }
 }
 
 // In order to improve performance, define the initial capacity for trigrams hash map,
@@ -104,6 +115,45 @@ fn calculate_initial_hash_capacity(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Upstream's ranking: every trigram sorted, then the first TEXT_TRIGRAMS_SIZE kept.
+    fn upstream_positions(occurances: &HashMap<Trigram, u32>) -> HashMap<Trigram, u32> {
+        let mut count_vec: Vec<_> = occurances.iter().map(|(t, c)| (*c, *t)).collect();
+        count_vec.sort_unstable_by(|a, b| b.cmp(a));
+        count_vec
+            .into_iter()
+            .take(TEXT_TRIGRAMS_SIZE)
+            .enumerate()
+            .map(|(i, (_, trigram))| (trigram, i as u32))
+            .collect()
+    }
+
+    #[test]
+    fn patched_selection_ranks_as_a_full_sort() {
+        // Texts of growing length with many distinct trigrams and many equal counts,
+        // from a small deterministic generator (xorshift).
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let letters: Vec<char> = "abcdefghijklmnopqrstuvwxyzäöüéß ".chars().collect();
+        for len in [0, 10, 500, 2_000, 5_000, 20_000] {
+            let text: String = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    letters[(state % letters.len() as u64) as usize]
+                })
+                .collect();
+            let CountResult {
+                trigram_occurances, ..
+            } = count(&LowercaseText::new(&text));
+            let expected = upstream_positions(&trigram_occurances);
+            assert_eq!(
+                trigram_occurances_to_positions(trigram_occurances),
+                expected,
+                "length {len}"
+            );
+        }
+    }
 
     fn assert_valuable_trigram_chars(chars: &[char]) {
         for &ch in chars.iter() {
