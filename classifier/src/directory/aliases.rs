@@ -7,7 +7,7 @@
 //! ordinary words; in a display name they match in any case. Aliases in scripts without
 //! word spaces (`警察庁`) match as substrings.
 
-use super::normalize::{Token, fold_phrase, tokens};
+use super::normalize::{Token, any_folded_word, fold_phrase, tokens};
 use crate::text::hash::FastMap;
 
 /// Where a text comes from, which decides how strict matching is.
@@ -93,7 +93,18 @@ impl AliasIndex {
         // Most texts name no agency. In ASCII text the words are the runs of letters and
         // digits, folded to lower case, so whether any word can start an alias is known
         // without building the tokens; and no unspaced (CJK, Thai) alias is in ASCII text.
-        if text.is_ascii() && !self.any_first_word_in_ascii(text) {
+        let may_name_one = if text.is_ascii() {
+            self.any_first_word_in_ascii(text)
+        } else {
+            // Folded word by word without keeping the tokens; an unspaced (CJK, Thai)
+            // alias is not a word, so it is looked for in the text itself.
+            any_folded_word(text, |word| self.lookup_first(word).is_some())
+                || self
+                    .unspaced
+                    .iter()
+                    .any(|(alias, _)| text.contains(alias.as_str()))
+        };
+        if !may_name_one {
             return Vec::new();
         }
         let mut out: Vec<AliasMatch> = Vec::new();

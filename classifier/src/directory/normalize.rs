@@ -172,26 +172,61 @@ pub struct Token {
 /// letters cheap.
 pub fn tokens(text: &str) -> Vec<Token> {
     let mut out = Vec::new();
-    let mut cased = String::new();
-    let push = |cased: &mut String, out: &mut Vec<Token>| {
-        if !cased.is_empty() {
-            out.push(Token {
-                folded: cased.to_lowercase(),
-                cased: std::mem::take(cased),
-            });
+    for_each_word(text, |cased| {
+        out.push(Token {
+            folded: cased.to_lowercase(),
+            cased: std::mem::take(cased),
+        });
+        true
+    });
+    out
+}
+
+/// Whether any word of `text`, folded as [`tokens`] folds it, satisfies `wanted`: the
+/// same words without building every token (most texts name no agency at all).
+pub fn any_folded_word(text: &str, mut wanted: impl FnMut(&str) -> bool) -> bool {
+    let mut folded = String::new();
+    let mut found = false;
+    for_each_word(text, |cased| {
+        folded.clear();
+        if cased.is_ascii() {
+            folded.extend(cased.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            // `str::to_lowercase`, as `tokens` uses: it treats a final sigma apart.
+            folded.push_str(&cased.to_lowercase());
         }
+        cased.clear();
+        found = wanted(&folded);
+        !found
+    });
+    found
+}
+
+/// Call `on_word` with each word of `text` (accents dropped, confusables mapped, case
+/// kept), in a buffer it may take or clear; it returns false to stop.
+fn for_each_word(text: &str, mut on_word: impl FnMut(&mut String) -> bool) {
+    let mut cased = String::new();
+    let mut emit = |cased: &mut String| -> bool {
+        if cased.is_empty() {
+            return true;
+        }
+        let go_on = on_word(cased);
+        cased.clear();
+        go_on
     };
     for c in text.chars() {
         if c.is_ascii() {
             if c.is_ascii_alphanumeric() {
                 cased.push(c);
-            } else {
-                push(&mut cased, &mut out);
+            } else if !emit(&mut cased) {
+                return;
             }
             continue;
         }
         if !c.is_alphanumeric() && !is_combining_mark(c) {
-            push(&mut cased, &mut out);
+            if !emit(&mut cased) {
+                return;
+            }
             continue;
         }
         let mut buffer = [0u8; 4];
@@ -213,8 +248,7 @@ pub fn tokens(text: &str) -> Vec<Token> {
             }
         }
     }
-    push(&mut cased, &mut out);
-    out
+    emit(&mut cased);
 }
 
 fn is_latin_letter(c: char) -> bool {
@@ -229,6 +263,30 @@ pub fn fold_phrase(text: &str) -> Vec<Token> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_scan_folds_as_the_tokens_do() {
+        let text = "Вundeskriminalamt: ΟΔΟΣ Σ στο FBI\u{0301} — Ärger ß 日本 x1; end";
+        let mut scanned = Vec::new();
+        let found = any_folded_word(text, |word| {
+            scanned.push(word.to_string());
+            false
+        });
+        assert!(!found);
+        let folded: Vec<String> = tokens(text).into_iter().map(|t| t.folded).collect();
+        assert_eq!(scanned, folded);
+        assert!(folded.contains(&"bundeskriminalamt".to_string()));
+        // It stops at the first word wanted.
+        let mut seen = 0;
+        assert!(any_folded_word(text, |word| {
+            seen += 1;
+            word == "fbi"
+        }));
+        assert_eq!(
+            seen,
+            folded.iter().position(|w| w == "fbi").map_or(0, |p| p + 1)
+        );
+    }
 
     #[test]
     fn punycode_and_utf8_give_the_same_forms() {
