@@ -104,6 +104,24 @@ pub fn html_to_text(input: &str) -> String {
                 None => (),
             }
         }
+        if !in_comment && !in_tag && !in_head && !in_style && !in_script && !in_template {
+            // Visible text: a run of bytes other than `<`, white space, `&` and `;` only
+            // extends the current token (or starts one), as the arms below would one
+            // byte at a time.
+            let run = input[pos..]
+                .iter()
+                .take_while(|b| !matches!(b, b'<' | b' ' | b'\t' | b'\r' | b'\n' | b'&' | b';'))
+                .count();
+            if run > 0 {
+                if is_token_start {
+                    token_start = pos;
+                    is_token_start = false;
+                }
+                token_end = pos + run - 1;
+                next = pos + run;
+                continue;
+            }
+        }
         next = pos + 1;
         let ch = &input[pos];
         if !in_comment {
