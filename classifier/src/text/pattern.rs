@@ -72,9 +72,228 @@ impl PatternSet {
     }
 }
 
+/// A pattern anchored at the start of the text (`^...`), searched line by line, with the
+/// bytes a match can begin with worked out once from the pattern itself: most lines
+/// cannot start a match, and a table look-up then replaces a regex call (whose fixed
+/// cost, paid on every line of every message, was a measured part of reading replies and
+/// signatures). A pattern not anchored at the start, or one that can match the empty
+/// string, is always run.
+pub struct LinePattern {
+    regex: Regex,
+    /// `None`: no gate, run the regex.
+    first_bytes: Option<[bool; 256]>,
+}
+
+impl LinePattern {
+    /// Compile `pattern` as [`compile`] does.
+    pub fn new(pattern: &str) -> Result<LinePattern, regex::Error> {
+        let pattern = ascii_boundaries(pattern);
+        let regex = Regex::new(&pattern)?;
+        let first_bytes = regex_syntax::parse(&pattern)
+            .ok()
+            .and_then(|hir| anchored_first_bytes(&hir));
+        Ok(LinePattern { regex, first_bytes })
+    }
+
+    /// Whether lines are checked against the first bytes before the regex runs.
+    #[cfg(test)]
+    pub fn is_gated(&self) -> bool {
+        self.first_bytes.is_some()
+    }
+
+    /// The regex's `is_match(line)`, without the call when `line` cannot start a match.
+    pub fn is_match(&self, line: &str) -> bool {
+        if let Some(first) = &self.first_bytes {
+            let Some(&byte) = line.as_bytes().first() else {
+                return false;
+            };
+            if !first[byte as usize] {
+                return false;
+            }
+        }
+        self.regex.is_match(line)
+    }
+}
+
+/// For a pattern that must match at the start of the text and cannot match the empty
+/// string: every byte its matches can begin with (over-approximated: any non-ASCII
+/// character allows every non-ASCII byte). `None` when the pattern is not of that form.
+fn anchored_first_bytes(hir: &regex_syntax::hir::Hir) -> Option<[bool; 256]> {
+    use regex_syntax::hir::{HirKind, Look};
+    // The pattern must begin with `^` (start of text), possibly inside groups.
+    fn starts_anchored(hir: &regex_syntax::hir::Hir) -> bool {
+        match hir.kind() {
+            HirKind::Look(Look::Start) => true,
+            HirKind::Capture(capture) => starts_anchored(&capture.sub),
+            HirKind::Concat(items) => items.first().is_some_and(starts_anchored),
+            HirKind::Alternation(branches) => branches.iter().all(starts_anchored),
+            _ => false,
+        }
+    }
+    if !starts_anchored(hir) {
+        return None;
+    }
+    let mut first = [false; 256];
+    let nullable = first_bytes(hir, &mut first);
+    (!nullable).then_some(first)
+}
+
+/// Mark in `first` the bytes a match of `hir` can begin with; true when `hir` can match
+/// the empty string (then what follows it can begin a match too).
+fn first_bytes(hir: &regex_syntax::hir::Hir, first: &mut [bool; 256]) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(literal) => match literal.0.first() {
+            Some(&byte) => {
+                mark(first, byte);
+                false
+            }
+            None => true,
+        },
+        HirKind::Class(Class::Unicode(class)) => {
+            for range in class.iter() {
+                for c in range.start()..=range.end() {
+                    if c.is_ascii() {
+                        mark(first, c as u8);
+                    } else {
+                        // Every non-ASCII character: all lead bytes (and, for safety,
+                        // every byte above ASCII).
+                        first[0x80..].iter_mut().for_each(|b| *b = true);
+                        break;
+                    }
+                }
+            }
+            class.iter().next().is_none()
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            for range in class.iter() {
+                for byte in range.start()..=range.end() {
+                    mark(first, byte);
+                }
+            }
+            class.iter().next().is_none()
+        }
+        HirKind::Repetition(repetition) => {
+            let nullable = first_bytes(&repetition.sub, first);
+            nullable || repetition.min == 0
+        }
+        HirKind::Capture(capture) => first_bytes(&capture.sub, first),
+        HirKind::Concat(items) => {
+            for item in items {
+                if !first_bytes(item, first) {
+                    return false;
+                }
+            }
+            true
+        }
+        HirKind::Alternation(branches) => {
+            let mut nullable = false;
+            for branch in branches {
+                nullable |= first_bytes(branch, first);
+            }
+            nullable
+        }
+    }
+}
+
+fn mark(first: &mut [bool; 256], byte: u8) {
+    first[byte as usize] = true;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_pattern_is_gated_only_when_it_is_anchored() {
+        let greeting =
+            LinePattern::new(r"(?i)^\s*(?:dear|to\s+whom)\b").unwrap_or_else(|e| panic!("{e}"));
+        assert!(greeting.first_bytes.is_some());
+        assert!(greeting.is_match("Dear Sir"));
+        assert!(greeting.is_match("  TO WHOM it may concern"));
+        assert!(greeting.is_match("\u{a0}dear madam"));
+        assert!(!greeting.is_match("Hello"));
+        assert!(!greeting.is_match(""));
+        // `(?i)` folds the Kelvin sign into `k`: a non-ASCII first byte is never gated.
+        let kind = LinePattern::new(r"(?i)^kind").unwrap_or_else(|e| panic!("{e}"));
+        assert!(kind.is_match("\u{212a}ind"));
+        // Not anchored, or able to match nothing: always run.
+        for pattern in [r"(?i)wrote:\s*$", r"^\s*", r"^(?:a|)", r"x|^y"] {
+            let p = LinePattern::new(pattern).unwrap_or_else(|e| panic!("{e}"));
+            assert!(p.first_bytes.is_none(), "{pattern}");
+        }
+        let wrote = LinePattern::new(r"(?i)wrote:\s*$").unwrap_or_else(|e| panic!("{e}"));
+        assert!(wrote.is_match("Jane wrote:"));
+    }
+
+    /// The gate never turns away a line its regex matches, on generated lines.
+    #[test]
+    fn the_gate_never_rejects_a_match() {
+        let patterns = [
+            r"(?i)^\s*(?:on|am|le|el|il|op|em|a)\s\S.*$",
+            r"(?i)^\s*\*?(?:from|von|de|da|van|remitente)\s*:\*?\s*\S",
+            r"(?ix)^\s*(?: -{2,}\s*(?:original\s+message)\s*-{2,}\s*$ |_{20,}\s*$ |begin\s+forwarded\s+message:\s*$ )",
+            r"(?i)^\s*(?:(?:best|kind)?\s*regards\b.*|(?:un\s+)?saludos?\b.*|--\s*$)",
+        ];
+        let pieces = [
+            "",
+            " ",
+            "\t",
+            "\u{a0}",
+            "*",
+            "-",
+            "--",
+            "_",
+            "on",
+            "On",
+            "ON",
+            "a",
+            "am",
+            "de",
+            "De",
+            "from",
+            "From:",
+            ":",
+            " x",
+            "wrote",
+            "regards",
+            "Best",
+            "kind",
+            "\u{212a}",
+            "un ",
+            "saludos",
+            "begin forwarded message:",
+            "original message",
+            "é",
+            "日",
+            "1",
+            "ſ",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for pattern in patterns {
+            let gated = LinePattern::new(pattern).unwrap_or_else(|e| panic!("{e}"));
+            assert!(gated.first_bytes.is_some(), "{pattern}");
+            let plain = compile(pattern).unwrap_or_else(|e| panic!("{e}"));
+            for _ in 0..20_000 {
+                let mut line = String::new();
+                for _ in 0..(state % 6) {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    line.push_str(pieces[(state % pieces.len() as u64) as usize]);
+                }
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                assert_eq!(
+                    gated.is_match(&line),
+                    plain.is_match(&line),
+                    "{pattern} on {line:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn boundaries_still_separate_words_in_accented_text() {

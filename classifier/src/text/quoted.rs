@@ -3,6 +3,7 @@
 //! "-----Original Message-----", "Von: ... Gesendet: ...") after which everything is the
 //! earlier message. Language, kind and deadline are read from the new text first.
 
+use super::LinePattern;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -15,8 +16,8 @@ pub struct ReplySplit {
 }
 
 /// Separator lines that start a quoted or forwarded message, in the languages served.
-static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
-    crate::text::compile(
+static SEPARATOR: LazyLock<LinePattern> = LazyLock::new(|| {
+    LinePattern::new(
         r"(?ix)^\s*(?:
             -{2,}\s*(?:original\s+message|forwarded\s+message|original-?nachricht|weitergeleitete\s+nachricht
                 |message\s+d'origine|message\s+transf[ée]r[ée]|mensaje\s+original|mensaje\s+reenviado
@@ -30,8 +31,8 @@ static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// One-line (or two-line, when wrapped) attributions: "On Mon, 2 Mar 2026, X wrote:".
-static ATTRIBUTION_START: LazyLock<Regex> = LazyLock::new(|| {
-    crate::text::compile(r"(?i)^\s*(?:on|am|le|el|il|op|em|a)\s\S.*$")
+static ATTRIBUTION_START: LazyLock<LinePattern> = LazyLock::new(|| {
+    LinePattern::new(r"(?i)^\s*(?:on|am|le|el|il|op|em|a)\s\S.*$")
         .unwrap_or_else(|e| panic!("attribution regex: {e}"))
 });
 static ATTRIBUTION_END: LazyLock<Regex> = LazyLock::new(|| {
@@ -40,18 +41,18 @@ static ATTRIBUTION_END: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The first line of an Outlook-style header block: "From:", "Von:", "De :", "Da:", "Van:".
-static HEADER_FROM: LazyLock<Regex> = LazyLock::new(|| {
-    crate::text::compile(r"(?i)^\s*\*?(?:from|von|de|da|van|remitente)\s*:\*?\s*\S")
+static HEADER_FROM: LazyLock<LinePattern> = LazyLock::new(|| {
+    LinePattern::new(r"(?i)^\s*\*?(?:from|von|de|da|van|remitente)\s*:\*?\s*\S")
         .unwrap_or_else(|e| panic!("header regex: {e}"))
 });
 /// A second header line that confirms the block: "Sent:", "Gesendet:", "Envoyé :", ...
-static HEADER_SENT: LazyLock<Regex> = LazyLock::new(|| {
-    crate::text::compile(r"(?i)^\s*\*?(?:sent|date|gesendet|datum|envoyé|date\s+d'envoi|enviado|fecha|inviato|data|verzonden|verstuurd|datum|enviada)\s*:\*?\s*\S")
+static HEADER_SENT: LazyLock<LinePattern> = LazyLock::new(|| {
+    LinePattern::new(r"(?i)^\s*\*?(?:sent|date|gesendet|datum|envoyé|date\s+d'envoi|enviado|fecha|inviato|data|verzonden|verstuurd|datum|enviada)\s*:\*?\s*\S")
         .unwrap_or_else(|e| panic!("header regex: {e}"))
 });
 /// Any line of a quoted header block, left out of the quoted text.
-static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    crate::text::compile(r"(?i)^\s*\*?(?:from|to|cc|bcc|sent|date|subject|von|an|gesendet|datum|betreff|de|à|a|envoyé|objet|cc|para|enviado|fecha|asunto|da|inviato|data|oggetto|van|aan|verzonden|onderwerp|assunto|enviada)\s*:\*?")
+static HEADER_LINE: LazyLock<LinePattern> = LazyLock::new(|| {
+    LinePattern::new(r"(?i)^\s*\*?(?:from|to|cc|bcc|sent|date|subject|von|an|gesendet|datum|betreff|de|à|a|envoyé|objet|cc|para|enviado|fecha|asunto|da|inviato|data|oggetto|van|aan|verzonden|onderwerp|assunto|enviada)\s*:\*?")
         .unwrap_or_else(|e| panic!("header regex: {e}"))
 });
 
@@ -177,6 +178,19 @@ fn drop_trailing_attribution(text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_line_pattern_skips_lines_that_cannot_match() {
+        for pattern in [
+            &*SEPARATOR,
+            &*ATTRIBUTION_START,
+            &*HEADER_FROM,
+            &*HEADER_SENT,
+            &*HEADER_LINE,
+        ] {
+            assert!(pattern.is_gated());
+        }
+    }
 
     #[test]
     fn gt_quotes_and_attribution() {

@@ -2,12 +2,12 @@
 //! phrase, and (in letters) the letterhead before the salutation. E-mail addresses and
 //! phone numbers there belong to officers, not to the accounts a request is about.
 
-use regex::Regex;
+use super::LinePattern;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
-    crate::text::compile(
+static CLOSING: LazyLock<LinePattern> = LazyLock::new(|| {
+    LinePattern::new(
         r"(?ix)^\s*(?:
             --\s*$
             |(?:best|kind|warm)?\s*regards\b.*|sincerely\b.*|respectfully\b.*|yours\s+(?:faithfully|truly|sincerely)\b.*
@@ -23,16 +23,16 @@ static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap_or_else(|e| panic!("closing regex: {e}"))
 });
 
-static SALUTATION: LazyLock<Regex> = LazyLock::new(|| {
-    crate::text::compile(
+static SALUTATION: LazyLock<LinePattern> = LazyLock::new(|| {
+    LinePattern::new(
         r"(?i)^\s*(?:dear\b|to\s+whom\s+it\s+may\s+concern|sehr\s+geehrte|guten\s+tag|madame|monsieur|mesdames|estimad[oa]s?\b|muy\s+señor|señores|gentil[ei]\b|egregi\b|spettabile|geachte\b|exm[oa]s?\.?\b|caros?\b|prezad[oa]s?\b)",
     )
     .unwrap_or_else(|e| panic!("salutation regex: {e}"))
 });
 
 /// Headings that end a signature block: attachments listing accounts follow signatures.
-static ANNEX: LazyLock<Regex> = LazyLock::new(|| {
-    crate::text::compile(
+static ANNEX: LazyLock<LinePattern> = LazyLock::new(|| {
+    LinePattern::new(
         r"(?i)^\s*(?:attachment|exhibit|schedule|annex|appendix|anlage|annexe|anexo|allegato|bijlage)\b",
     )
     .unwrap_or_else(|e| panic!("annex regex: {e}"))
@@ -109,6 +109,13 @@ pub fn in_zones(zones: &[Range<usize>], at: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_line_pattern_skips_lines_that_cannot_match() {
+        for pattern in [&*CLOSING, &*SALUTATION, &*ANNEX] {
+            assert!(pattern.is_gated());
+        }
+    }
 
     #[test]
     fn signature_block_is_a_zone_until_an_annex() {

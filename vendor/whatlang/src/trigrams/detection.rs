@@ -58,21 +58,38 @@ pub fn raw_detect(iquery: &InternalQuery) -> RawOutcome {
 struct MergedProfiles {
     /// The languages in profile-list order, with their profile's length.
     langs: Vec<(Lang, u32)>,
-    /// Trigram → (index into `langs`, rank in that language's profile).
-    index: HashMap<Trigram, Vec<(usize, u32)>>,
+    /// Trigram → its run in `entries`.
+    index: HashMap<Trigram, (u32, u32)>,
+    /// (index into `langs`, rank in that language's profile), grouped by trigram: one
+    /// compact array, so that a text's lookups touch few cache lines.
+    entries: Vec<(u8, u16)>,
 }
 
 impl MergedProfiles {
     fn new(list: LangProfileList) -> Self {
-        let mut index: HashMap<Trigram, Vec<(usize, u32)>> = HashMap::new();
+        let mut by_trigram: HashMap<Trigram, Vec<(u8, u16)>> = HashMap::new();
         let mut langs = Vec::with_capacity(list.len());
         for (lang_index, &(lang, profile)) in list.iter().enumerate() {
             langs.push((lang, profile.len() as u32));
+            // A script has fewer than 256 languages and a profile 300 trigrams.
+            let lang_index = u8::try_from(lang_index).expect("fewer than 256 languages");
             for (rank, &trigram) in profile.iter().enumerate() {
-                index.entry(trigram).or_default().push((lang_index, rank as u32));
+                let rank = u16::try_from(rank).expect("profiles are short");
+                by_trigram.entry(trigram).or_default().push((lang_index, rank));
             }
         }
-        MergedProfiles { langs, index }
+        let mut index = HashMap::with_capacity(by_trigram.len());
+        let mut entries = Vec::new();
+        for (trigram, held) in by_trigram {
+            let start = entries.len() as u32;
+            entries.extend(held);
+            index.insert(trigram, (start, entries.len() as u32));
+        }
+        MergedProfiles {
+            langs,
+            index,
+            entries,
+        }
     }
 }
 
@@ -118,8 +135,9 @@ fn calculate_scores_in_profiles(
     let mut found_distance = vec![0u32; merged.langs.len()];
     let mut found = vec![0u32; merged.langs.len()];
     for (trigram, &n) in &trigram_positions {
-        if let Some(entries) = merged.index.get(trigram) {
-            for &(lang_index, rank) in entries {
+        if let Some(&(start, end)) = merged.index.get(trigram) {
+            for &(lang_index, rank) in &merged.entries[start as usize..end as usize] {
+                let lang_index = lang_index as usize;
                 found_distance[lang_index] += (n as i32 - rank as i32).unsigned_abs();
                 found[lang_index] += 1;
             }
