@@ -35,11 +35,12 @@
 //! On another 2-core machine (Xeon, 2026-12-06 later; its timings vary by a third from
 //! run to run, so these are the best of five interleaved runs of 15 passes), the build
 //! above against one with mail-parser's HTML and single-byte conversion patched
-//! (vendor/mail-parser/PATCH.md), two more whatlang patches, an attached message hashed
-//! once, a cheaper alias pre-check and mimalloc: MIME corpus 128.7 -> 114.4 µs per message
-//! (7,770 -> 8,740 msg/s; parse 47.4 -> 40.1, assess 75.3 -> 71.1); the best single run
-//! of the new build gave 111.3 µs (8,985 msg/s). `--slowest` now shows parse and assess
-//! apart: the three largest messages went from 19 ms of parse to about 10 ms.
+//! (vendor/mail-parser/PATCH.md), three more whatlang patches, an attached message hashed
+//! once, a cheaper alias pre-check, line patterns gated by their first bytes
+//! (`text::LinePattern`) and mimalloc: MIME corpus 127.3 -> 107.9 µs per message
+//! (7,855 -> 9,268 msg/s; parse 45.3 -> 34.0, assess 74.0 -> 66.9); requests 87.9 ->
+//! 81.3 µs (11,377 -> 12,300 msg/s). `--slowest` now shows parse and assess apart: the
+//! three largest messages went from 19 ms of parse to about 10 ms.
 //!
 //! Earlier builds gave 8,789 msg/s (113.8 µs) on the requests and
 //! 3,474 msg/s (287.9 µs: parse 39.6, sender 40.1, request 155.5 of which language 33.2
