@@ -90,20 +90,15 @@ impl AliasIndex {
 
     /// Agencies named in `text`, in order of appearance, each once.
     pub fn find(&self, text: &str, kind: TextKind) -> Vec<AliasMatch> {
-        // Most texts name no agency. In ASCII text the words are the runs of letters and
-        // digits, folded to lower case, so whether any word can start an alias is known
-        // without building the tokens; and no unspaced (CJK, Thai) alias is in ASCII text.
-        let may_name_one = if text.is_ascii() {
-            self.any_first_word_in_ascii(text)
-        } else {
-            // Folded word by word without keeping the tokens; an unspaced (CJK, Thai)
-            // alias is not a word, so it is looked for in the text itself.
-            any_folded_word(text, |word| self.lookup_first(word).is_some())
-                || self
+        // Most texts name no agency: the words are folded one by one without keeping
+        // the tokens, and only a text with a word that can start an alias is tokenised.
+        // An unspaced (CJK, Thai) alias is not a word, and never in ASCII text.
+        let may_name_one = any_folded_word(text, |word| self.lookup_first(word).is_some())
+            || (!text.is_ascii()
+                && self
                     .unspaced
                     .iter()
-                    .any(|(alias, _)| text.contains(alias.as_str()))
-        };
+                    .any(|(alias, _)| text.contains(alias.as_str())));
         if !may_name_one {
             return Vec::new();
         }
@@ -145,23 +140,6 @@ impl AliasIndex {
             }
         }
         out
-    }
-
-    /// Whether a word of `text` (ASCII) folds to the first word of an alias: the words
-    /// [`tokens`] would give, lower-cased into one buffer.
-    fn any_first_word_in_ascii(&self, text: &str) -> bool {
-        let mut word = String::new();
-        for run in text.split(|c: char| !c.is_ascii_alphanumeric()) {
-            if run.is_empty() {
-                continue;
-            }
-            word.clear();
-            word.extend(run.chars().map(|c| c.to_ascii_lowercase()));
-            if self.lookup_first(&word).is_some() {
-                return true;
-            }
-        }
-        false
     }
 
     fn lookup_first(&self, folded: &str) -> Option<&Vec<Entry>> {
