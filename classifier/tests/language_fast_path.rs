@@ -34,7 +34,7 @@ fn head(text: &str) -> &str {
 fn texts_of(raw: &[u8]) -> Vec<String> {
     let message = parse_message(raw, &Limits::default(), &TextExtractor::disabled());
     let texts = Texts::of(&message);
-    let mut out: Vec<String> = texts.pieces.iter().map(|p| p.text.clone()).collect();
+    let mut out: Vec<String> = texts.pieces.iter().map(|p| p.text().to_string()).collect();
     for layers in [
         &[Layer::Subject, Layer::NewBody][..],
         &[Layer::Attachment][..],

@@ -212,22 +212,19 @@ mod tests {
     fn new_text_wins_and_relative_is_text() {
         let texts = Texts {
             pieces: vec![
-                Piece {
-                    layer: Layer::NewBody,
-                    text: "Extended: please reply by March 20, 2026.".into(),
-                },
-                Piece {
-                    layer: Layer::Quoted,
-                    text: "Reply by March 3, 2026.".into(),
-                },
+                Piece::new(
+                    Layer::NewBody,
+                    "Extended: please reply by March 20, 2026.".into(),
+                ),
+                Piece::new(Layer::Quoted, "Reply by March 3, 2026.".into()),
             ],
         };
         assert_eq!(find(&texts, true, d(2026, 2, 1)).date, Some(d(2026, 3, 20)));
         let texts = Texts {
-            pieces: vec![Piece {
-                layer: Layer::NewBody,
-                text: "Please respond within 10 business days.".into(),
-            }],
+            pieces: vec![Piece::new(
+                Layer::NewBody,
+                "Please respond within 10 business days.".into(),
+            )],
         };
         assert_eq!(
             find(&texts, true, d(2026, 2, 1)),

@@ -3,7 +3,7 @@
 //! restricted government namespace of the sender's domain, else the letter itself (a
 //! state or agency named in the letterhead), else the country-code domain of the sender.
 
-use super::layers::{Layer, Texts};
+use super::layers::{Layer, Piece, SetMember, Texts};
 use crate::Directory;
 use crate::assessment::SenderAssessment;
 use crate::text::PatternSet;
@@ -80,6 +80,11 @@ static MARKER_RES: LazyLock<PatternSet> = LazyLock::new(|| {
     PatternSet::new(&patterns).unwrap_or_else(|e| panic!("jurisdiction markers: {e}"))
 });
 
+/// The marker patterns, for the one scan of each piece ([`SetMember`]).
+pub(super) fn pattern_set() -> &'static PatternSet {
+    &MARKER_RES
+}
+
 /// Country-code top-level domains that are not the country they spell.
 const GENERIC_CCTLDS: &[&str] = &[
     "io", "co", "me", "tv", "ai", "ly", "cc", "ws", "fm", "am", "to", "gg",
@@ -101,8 +106,8 @@ pub fn find(sender: &SenderAssessment, directory: &Directory, texts: &Texts) -> 
         &[Layer::Quoted],
     ];
     for layers in ordered {
-        for text in texts.of_layers(layers) {
-            if let Some(code) = from_letter(text) {
+        for piece in texts.pieces_of(layers) {
+            if let Some(code) = from_piece(piece) {
                 return Some(code.to_string());
             }
         }
@@ -115,8 +120,21 @@ pub fn find(sender: &SenderAssessment, directory: &Directory, texts: &Texts) -> 
 
 /// The jurisdiction a text names first.
 pub fn from_letter(text: &str) -> Option<&'static str> {
+    earliest(text, MARKER_RES.matching(text))
+}
+
+/// [`from_letter`] on a piece, which has been scanned already.
+fn from_piece(piece: &Piece) -> Option<&'static str> {
+    earliest(piece.text(), piece.matching(SetMember::Jurisdiction))
+}
+
+/// The jurisdiction of the earliest (then longest) match of the `matching` markers.
+fn earliest<'r>(
+    text: &str,
+    matching: impl Iterator<Item = (usize, &'r regex::Regex)>,
+) -> Option<&'static str> {
     let mut best: Option<(usize, usize, &'static str)> = None;
-    for (i, re) in MARKER_RES.matching(text) {
+    for (i, re) in matching {
         let Some((code, _)) = MARKERS.get(i) else {
             continue;
         };

@@ -4,7 +4,7 @@
 //! letters louder than quoted history; an administrative action in the new text (a hold
 //! released, a case closed) makes the message `other` whatever process it mentions.
 
-use super::layers::{Layer, Texts};
+use super::layers::{Layer, Piece, SetMember, Texts};
 use crate::assessment::RequestKind;
 use crate::text::PatternSet;
 use regex::Regex;
@@ -36,6 +36,11 @@ static CUES: LazyLock<Cues> = LazyLock::new(|| {
     let patterns = PatternSet::new(&patterns).unwrap_or_else(|e| panic!("kind patterns: {e}"));
     Cues { cues, patterns }
 });
+
+/// The cue patterns, for the one scan of each piece ([`SetMember`]).
+pub(super) fn pattern_set() -> &'static PatternSet {
+    &CUES.patterns
+}
 
 fn cue_list() -> Vec<Cue> {
     use RequestKind::*;
@@ -205,10 +210,11 @@ const PRECEDENCE: [RequestKind; 8] = [
 ];
 
 /// Scores of every kind in one text: the strongest cue, plus a little for each other.
-fn score_text(text: &str) -> [f32; 8] {
+fn score_text(piece: &Piece) -> [f32; 8] {
+    let text = piece.text();
     let mut best = [0f32; 8];
     let mut extra = [0f32; 8];
-    for (i, re) in CUES.patterns.matching(text) {
+    for (i, re) in piece.matching(SetMember::Kind) {
         let Some(cue) = CUES.cues.get(i) else {
             continue;
         };
@@ -280,7 +286,7 @@ pub fn classify(texts: &Texts) -> RequestKind {
     let mut totals = [0f32; 8];
     for piece in &texts.pieces {
         let w = layer_weight(piece.layer);
-        for (t, s) in totals.iter_mut().zip(score_text(&piece.text)) {
+        for (t, s) in totals.iter_mut().zip(score_text(piece)) {
             *t += w * s;
         }
     }
@@ -299,23 +305,13 @@ pub fn classify(texts: &Texts) -> RequestKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::layers::Piece;
 
     fn texts(subject: &str, body: &str, quoted: &str) -> Texts {
         Texts {
             pieces: vec![
-                Piece {
-                    layer: Layer::Subject,
-                    text: subject.into(),
-                },
-                Piece {
-                    layer: Layer::NewBody,
-                    text: body.into(),
-                },
-                Piece {
-                    layer: Layer::Quoted,
-                    text: quoted.into(),
-                },
+                Piece::new(Layer::Subject, subject.into()),
+                Piece::new(Layer::NewBody, body.into()),
+                Piece::new(Layer::Quoted, quoted.into()),
             ],
         }
     }

@@ -1,7 +1,8 @@
 //! The texts of a message in the order they speak for the request: what the writer
 //! wrote now (subject and new body), the letters attached, then the quoted history.
 
-use crate::text::{ReplySplit, bounded, split_reply};
+use super::{jurisdiction, kind, reference};
+use crate::text::{PatternSet, ReplySplit, SetUnion, UnionMatches, bounded, split_reply};
 use lea_ingest::Message;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -18,7 +19,62 @@ pub enum Layer {
 #[derive(Debug, Clone)]
 pub struct Piece {
     pub layer: Layer,
-    pub text: String,
+    text: String,
+    /// The text scanned once by every pattern set of request understanding.
+    scanned: UnionMatches<'static>,
+}
+
+/// The pattern sets that read every piece, searched together ([`SetUnion`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum SetMember {
+    Kind,
+    Reference,
+    Jurisdiction,
+}
+
+impl SetMember {
+    const ALL: [SetMember; 3] = [
+        SetMember::Kind,
+        SetMember::Reference,
+        SetMember::Jurisdiction,
+    ];
+
+    fn set(self) -> &'static PatternSet {
+        match self {
+            SetMember::Kind => kind::pattern_set(),
+            SetMember::Reference => reference::pattern_set(),
+            SetMember::Jurisdiction => jurisdiction::pattern_set(),
+        }
+    }
+}
+
+static REQUEST_SETS: LazyLock<SetUnion> =
+    LazyLock::new(|| SetUnion::new(&SetMember::ALL.map(SetMember::set)));
+
+impl Piece {
+    pub fn new(layer: Layer, text: String) -> Piece {
+        let scanned = REQUEST_SETS.scan(&text);
+        Piece {
+            layer,
+            text,
+            scanned,
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The patterns of `member`'s set that match somewhere in this text, in list order,
+    /// with their index: what `member`'s own [`PatternSet::matching`] would give.
+    pub(super) fn matching(
+        &self,
+        member: SetMember,
+    ) -> impl Iterator<Item = (usize, &'static Regex)> + '_ {
+        member
+            .set()
+            .matching_scanned(&self.scanned, member as usize)
+    }
 }
 
 /// All the text of a message, split by layer.
@@ -45,29 +101,24 @@ impl Texts {
         let mut pieces = Vec::new();
         if let Some(subject) = &message.subject {
             let clean = REPLY_PREFIX.replace(subject, "").into_owned();
-            pieces.push(Piece {
-                layer: Layer::Subject,
-                text: clean,
-            });
+            pieces.push(Piece::new(Layer::Subject, clean));
         }
-        pieces.push(Piece {
-            layer: Layer::NewBody,
-            text: split.new_text.clone(),
-        });
+        pieces.push(Piece::new(Layer::NewBody, split.new_text.clone()));
         attachments(message, &mut pieces, 0);
-        pieces.push(Piece {
-            layer: Layer::Quoted,
-            text: split.quoted_text.clone(),
-        });
+        pieces.push(Piece::new(Layer::Quoted, split.quoted_text.clone()));
         Texts { pieces }
     }
 
     /// The texts of some layers, in order.
     pub fn of_layers<'a>(&'a self, layers: &'a [Layer]) -> impl Iterator<Item = &'a str> + 'a {
+        self.pieces_of(layers).map(Piece::text)
+    }
+
+    /// The pieces of some layers, in order.
+    pub fn pieces_of<'a>(&'a self, layers: &'a [Layer]) -> impl Iterator<Item = &'a Piece> + 'a {
         self.pieces
             .iter()
             .filter(move |p| layers.contains(&p.layer))
-            .map(|p| p.text.as_str())
     }
 
     /// The texts of some layers joined by blank lines.
@@ -86,10 +137,7 @@ impl Texts {
 fn attachments(message: &Message, pieces: &mut Vec<Piece>, depth: usize) {
     for attachment in &message.attachments {
         if let Some(text) = &attachment.text {
-            pieces.push(Piece {
-                layer: Layer::Attachment,
-                text: bounded(text).into_owned(),
-            });
+            pieces.push(Piece::new(Layer::Attachment, bounded(text).into_owned()));
         }
         if let Some(inner) = &attachment.message
             && depth < MAX_DEPTH
@@ -98,10 +146,7 @@ fn attachments(message: &Message, pieces: &mut Vec<Piece>, depth: usize) {
             let mut text = inner.subject.clone().unwrap_or_default();
             text.push('\n');
             text.push_str(&bounded(&inner.body_text));
-            pieces.push(Piece {
-                layer: Layer::Attachment,
-                text,
-            });
+            pieces.push(Piece::new(Layer::Attachment, text));
             attachments(inner, pieces, depth + 1);
         }
     }
@@ -110,6 +155,29 @@ fn attachments(message: &Message, pieces: &mut Vec<Piece>, depth: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_piece_gives_each_set_what_it_would_find_alone() {
+        let texts = [
+            "Grand Jury Subpoena\nCase No. 2026-GJ-114\nFederal Bureau of Investigation",
+            "Réquisition judiciaire\nProcédure n° 2026/118\nGendarmerie nationale",
+            "Sehr geehrte Damen und Herren, Az. 123 Js 4567/25, Bundeskriminalamt",
+            "nothing to see here",
+        ];
+        for text in texts {
+            let piece = Piece::new(Layer::NewBody, text.to_string());
+            for member in SetMember::ALL {
+                let alone: Vec<usize> = member.set().matching(text).map(|(i, _)| i).collect();
+                let shared: Vec<usize> = piece.matching(member).map(|(i, _)| i).collect();
+                assert_eq!(alone, shared, "{member:?} on {text:?}");
+            }
+        }
+        // The texts above exercise every member.
+        let piece = Piece::new(Layer::NewBody, texts.join("\n"));
+        for member in SetMember::ALL {
+            assert!(piece.matching(member).next().is_some(), "{member:?}");
+        }
+    }
 
     #[test]
     fn reply_prefixes_are_removed() {

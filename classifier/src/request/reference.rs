@@ -2,7 +2,7 @@
 //! "FBI File No. …", "Az. …", "Procédure n° …". Labels that point at the exchange's
 //! numbering ("your ref", "Ihr Zeichen", "Ticket") are never the agency's reference.
 
-use super::layers::{Layer, Texts};
+use super::layers::{Layer, SetMember, Texts};
 use crate::text::PatternSet;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -48,6 +48,11 @@ static REFERENCE: LazyLock<PatternSet> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("reference patterns: {e}"))
 });
 
+/// The label patterns, for the one scan of each piece ([`SetMember`]).
+pub(super) fn pattern_set() -> &'static PatternSet {
+    &REFERENCE
+}
+
 /// Words right before a label that make it someone else's reference.
 static NOT_OURS: LazyLock<Regex> = LazyLock::new(|| {
     crate::text::compile(r"(?i)(?:\byour|\bihr(?:e|er)?|\bvotre|\bsu|\bvuestra|\bvostro|\buw|\bvossa|\bsua|\bticket|\bexchange)\s*$")
@@ -84,8 +89,9 @@ pub fn find(texts: &Texts) -> Option<String> {
     };
     let mut best: Option<Hit> = None;
     for piece in &texts.pieces {
-        for (rank, re) in REFERENCE.matching(&piece.text) {
-            for caps in re.captures_iter(&piece.text) {
+        let text = piece.text();
+        for (rank, re) in piece.matching(SetMember::Reference) {
+            for caps in re.captures_iter(text) {
                 let (Some(whole), Some(label), Some(value)) =
                     (caps.get(0), caps.name("label"), caps.name("value"))
                 else {
@@ -96,8 +102,7 @@ pub fn find(texts: &Texts) -> Option<String> {
                     continue;
                 }
                 let label_ends_in_word = label.as_str().ends_with(|c: char| c.is_alphanumeric());
-                let glued = piece
-                    .text
+                let glued = text
                     .get(label.end()..)
                     .and_then(|t| t.chars().next())
                     .is_some_and(char::is_alphanumeric);
@@ -106,15 +111,15 @@ pub fn find(texts: &Texts) -> Option<String> {
                 }
                 // Only the words just before the label matter ("your ref").
                 let mut from = label.start().saturating_sub(24);
-                while !piece.text.is_char_boundary(from) {
+                while !text.is_char_boundary(from) {
                     from += 1;
                 }
-                let before = piece.text.get(from..label.start()).unwrap_or("");
+                let before = text.get(from..label.start()).unwrap_or("");
                 if NOT_OURS.is_match(before) || TICKET_VALUE.is_match(value_text) {
                     continue;
                 }
                 let cut = value.start() + value_text.len();
-                let written = piece.text.get(whole.start()..cut).unwrap_or("");
+                let written = text.get(whole.start()..cut).unwrap_or("");
                 let text = written.split_whitespace().collect::<Vec<_>>().join(" ");
                 let hit = Hit {
                     rank: usize::from(rank >= GENERIC_FROM),
@@ -141,10 +146,7 @@ mod tests {
 
     fn reference(text: &str) -> Option<String> {
         find(&Texts {
-            pieces: vec![Piece {
-                layer: Layer::NewBody,
-                text: text.into(),
-            }],
+            pieces: vec![Piece::new(Layer::NewBody, text.into())],
         })
     }
 

@@ -7,7 +7,7 @@ mod pattern;
 mod quoted;
 mod zones;
 
-pub(crate) use pattern::{LinePattern, PatternSet, compile, compile_set};
+pub(crate) use pattern::{LinePattern, PatternSet, SetUnion, UnionMatches, compile, compile_set};
 
 pub use bounds::bounded;
 pub use quoted::{ReplySplit, split_reply};

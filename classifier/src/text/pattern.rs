@@ -35,6 +35,8 @@ const SET_SIZE_LIMIT: usize = 64 << 20;
 /// every pattern would.
 pub struct PatternSet {
     regexes: Vec<Regex>,
+    /// One per pattern, as written: what [`SetUnion`] puts in its own set.
+    filters: Vec<String>,
     /// `None` when the set could not be built: then every pattern is run.
     set: Option<RegexSet>,
 }
@@ -56,10 +58,20 @@ impl PatternSet {
             .iter()
             .map(|p| compile(p.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
-        let set = (filters.len() == patterns.len())
-            .then(|| compile_set(filters).ok())
+        // Without one filter per pattern there is no set: every pattern is run.
+        let filters: Vec<String> = if filters.len() == patterns.len() {
+            filters.iter().map(|f| f.as_ref().to_string()).collect()
+        } else {
+            Vec::new()
+        };
+        let set = (!filters.is_empty())
+            .then(|| compile_set(&filters).ok())
             .flatten();
-        Ok(PatternSet { regexes, set })
+        Ok(PatternSet {
+            regexes,
+            filters,
+            set,
+        })
     }
 
     /// The patterns that match somewhere in `text`, in list order, with their index.
@@ -69,6 +81,75 @@ impl PatternSet {
             .iter()
             .enumerate()
             .filter(move |(i, _)| matched.as_ref().is_none_or(|m| m.matched(*i)))
+    }
+
+    /// [`PatternSet::matching`] on a text already scanned by a [`SetUnion`] that holds
+    /// this set as its member `member`.
+    pub fn matching_scanned<'a, 's>(
+        &'a self,
+        scanned: &'s UnionMatches<'_>,
+        member: usize,
+    ) -> impl Iterator<Item = (usize, &'a Regex)> + 's
+    where
+        'a: 's,
+    {
+        self.regexes
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| scanned.matched(member, *i))
+    }
+}
+
+/// Several [`PatternSet`]s searched in one pass. Modules that read the same texts with
+/// their own sets pay one scan of each text between them instead of one each (the
+/// scan's cost is per byte of text, almost whatever the number of patterns); each then
+/// runs, as before, only the patterns whose filter matched.
+pub struct SetUnion {
+    /// `None` when a member has no set, or the union could not be built: then every
+    /// pattern of every member is run.
+    set: Option<RegexSet>,
+    /// Where each member's patterns start in `set`.
+    starts: Vec<usize>,
+}
+
+/// Which filters of a [`SetUnion`] matched one text.
+#[derive(Debug, Clone)]
+pub struct UnionMatches<'u> {
+    matches: Option<regex::SetMatches>,
+    starts: &'u [usize],
+}
+
+impl SetUnion {
+    pub fn new(members: &[&PatternSet]) -> SetUnion {
+        let mut starts = Vec::with_capacity(members.len());
+        let mut filters: Vec<&str> = Vec::new();
+        for member in members {
+            starts.push(filters.len());
+            filters.extend(member.filters.iter().map(String::as_str));
+        }
+        let complete = members
+            .iter()
+            .all(|m| m.filters.len() == m.regexes.len() && m.set.is_some());
+        let set = complete.then(|| compile_set(&filters).ok()).flatten();
+        SetUnion { set, starts }
+    }
+
+    /// One pass over `text`.
+    pub fn scan(&self, text: &str) -> UnionMatches<'_> {
+        UnionMatches {
+            matches: self.set.as_ref().map(|set| set.matches(text)),
+            starts: &self.starts,
+        }
+    }
+}
+
+impl UnionMatches<'_> {
+    /// Whether pattern `index` of member `member` may match (always, without a set).
+    pub fn matched(&self, member: usize, index: usize) -> bool {
+        match (&self.matches, self.starts.get(member)) {
+            (Some(matches), Some(start)) => matches.matched(start + index),
+            _ => true,
+        }
     }
 }
 
@@ -300,6 +381,44 @@ mod tests {
         let re = compile(r"(?i)\bréquisition\b").unwrap_or_else(|e| panic!("{e}"));
         assert!(re.is_match("Objet : Réquisition judiciaire"));
         assert!(!re.is_match("préréquisitions"));
+    }
+
+    #[test]
+    fn a_union_tells_each_member_what_its_own_set_would() {
+        let animals =
+            PatternSet::new(&[r"(?i)\bcat\b", r"dog", r"\bbird"]).unwrap_or_else(|e| panic!("{e}"));
+        let labels = PatternSet::with_filters(
+            &[r"(?i)\bcase\s+no\.?\s*\d+", r"(?i)\bref\s*\d+"],
+            &[r"(?i)\bcase\s+no", r"(?i)\bref"],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let union = SetUnion::new(&[&animals, &labels]);
+        assert!(union.set.is_some());
+        for text in [
+            "",
+            "a Dog and a CAT",
+            "dog, bird, concat",
+            "Case No. 12 about a cat",
+            "ref: none, case no",
+            "REF 7 bird",
+        ] {
+            let scanned = union.scan(text);
+            for (member, set) in [&animals, &labels].into_iter().enumerate() {
+                let own: Vec<usize> = set.matching(text).map(|(i, _)| i).collect();
+                let shared: Vec<usize> = set
+                    .matching_scanned(&scanned, member)
+                    .map(|(i, _)| i)
+                    .collect();
+                assert_eq!(own, shared, "member {member} on {text:?}");
+            }
+        }
+        // A member without a set: nothing can be ruled out, every pattern is run.
+        let unfiltered =
+            PatternSet::with_filters(&[r"x", r"y"], &[r"x"]).unwrap_or_else(|e| panic!("{e}"));
+        let union = SetUnion::new(&[&animals, &unfiltered]);
+        let scanned = union.scan("nothing here");
+        assert_eq!(animals.matching_scanned(&scanned, 0).count(), 3);
+        assert_eq!(unfiltered.matching_scanned(&scanned, 1).count(), 2);
     }
 
     #[test]
