@@ -365,8 +365,8 @@ fn bench(
                     .iter()
                     .map(|t| {
                         usize::from(
-                            t.of_layers(&[Layer::Subject, Layer::NewBody, Layer::Attachment])
-                                .any(urgency::says_urgent),
+                            t.pieces_of(&[Layer::Subject, Layer::NewBody, Layer::Attachment])
+                                .any(urgency::piece_says_urgent),
                         )
                     })
                     .sum()

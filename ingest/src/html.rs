@@ -245,14 +245,13 @@ fn find_close(html: &str, from: usize, name: &str) -> Option<usize> {
 fn find_end_tag(html: &str, from: usize, name: &str) -> Option<(usize, usize)> {
     let needle = format!("</{name}");
     let bytes = html.as_bytes();
-    let mut pos = from;
-    while let Some(i) = html[pos..].find("</").map(|i| pos + i) {
+    // A vectorised search for "</": style and script blocks run to many kilobytes.
+    for i in memchr::memmem::find_iter(bytes.get(from..)?, b"</").map(|i| from + i) {
         let candidate = bytes.get(i..i + needle.len())?;
         if candidate.eq_ignore_ascii_case(needle.as_bytes()) {
-            let end = html[i..].find('>').map_or(html.len(), |g| i + g + 1);
+            let end = memchr::memchr(b'>', bytes.get(i..)?).map_or(html.len(), |g| i + g + 1);
             return Some((i, end));
         }
-        pos = i + 2;
     }
     None
 }

@@ -1,7 +1,7 @@
 //! The texts of a message in the order they speak for the request: what the writer
 //! wrote now (subject and new body), the letters attached, then the quoted history.
 
-use super::{jurisdiction, kind, reference};
+use super::{jurisdiction, kind, reference, urgency};
 use crate::text::{PatternSet, ReplySplit, SetUnion, UnionMatches, bounded, split_reply};
 use lea_ingest::Message;
 use regex::Regex;
@@ -30,13 +30,15 @@ pub(super) enum SetMember {
     Kind,
     Reference,
     Jurisdiction,
+    Urgency,
 }
 
 impl SetMember {
-    const ALL: [SetMember; 3] = [
+    const ALL: [SetMember; 4] = [
         SetMember::Kind,
         SetMember::Reference,
         SetMember::Jurisdiction,
+        SetMember::Urgency,
     ];
 
     fn set(self) -> &'static PatternSet {
@@ -44,6 +46,7 @@ impl SetMember {
             SetMember::Kind => kind::pattern_set(),
             SetMember::Reference => reference::pattern_set(),
             SetMember::Jurisdiction => jurisdiction::pattern_set(),
+            SetMember::Urgency => urgency::pattern_set(),
         }
     }
 }
@@ -161,7 +164,7 @@ mod tests {
         let texts = [
             "Grand Jury Subpoena\nCase No. 2026-GJ-114\nFederal Bureau of Investigation",
             "Réquisition judiciaire\nProcédure n° 2026/118\nGendarmerie nationale",
-            "Sehr geehrte Damen und Herren, Az. 123 Js 4567/25, Bundeskriminalamt",
+            "Sehr geehrte Damen und Herren, Az. 123 Js 4567/25, Bundeskriminalamt. EILT!",
             "nothing to see here",
         ];
         for text in texts {

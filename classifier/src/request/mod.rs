@@ -47,8 +47,8 @@ pub fn understand_texts(
     let deadline = deadline::find(texts, dates::month_first(jurisdiction.as_deref()), anchor);
     let urgent = kind == RequestKind::EmergencyDisclosure
         || texts
-            .of_layers(&[Layer::Subject, Layer::NewBody, Layer::Attachment])
-            .any(urgency::says_urgent);
+            .pieces_of(&[Layer::Subject, Layer::NewBody, Layer::Attachment])
+            .any(urgency::piece_says_urgent);
     RequestAssessment {
         kind,
         urgent,
