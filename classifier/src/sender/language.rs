@@ -3,104 +3,104 @@
 //! Japanese. These raise the risk score; they never decide a verdict alone, since real
 //! emergency requests use the same words.
 
-use crate::text::PatternSet;
+use regex::{Regex, RegexBuilder};
 use std::sync::LazyLock;
 
 /// Enough text to cover a letter; pressure words sit at its start.
 const SCAN_LIMIT: usize = 20_000;
 
-const URGENCY: usize = 0;
-const THREAT_TO_LIFE: usize = 1;
-
-/// Both phrase lists as one set: most texts hold neither, and one pass over a text
-/// tells which of the two to look for.
-static PRESSURE: LazyLock<Option<PatternSet>> = LazyLock::new(|| {
-    PatternSet::new(&[either(URGENCY_PHRASES), either(THREAT_TO_LIFE_PHRASES)]).ok()
+static URGENCY: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    build(&[
+        // en
+        r"\burgent(?:ly)?\b",
+        r"\bemergency\b",
+        r"\bimmediate(?:ly)?\b",
+        r"\bwithout delay\b",
+        r"\btime[- ]sensitive\b",
+        r"\bas soon as possible\b",
+        r"\basap\b",
+        r"\bwithin (?:the next )?(?:\d{1,2}|one|two|twenty[- ]four) hours?\b",
+        // de
+        r"\bdringend\b",
+        r"\beilt\b",
+        r"\beilig\b",
+        r"\bunverzüglich\b",
+        r"\bsofort(?:ig)?\b",
+        r"\bnotfall\b",
+        // fr
+        r"\burgente?s?\b",
+        r"\burgence\b",
+        r"\bimmédiatement\b",
+        r"\bsans délai\b",
+        // es, pt, it
+        r"\burgentes?\b",
+        r"\bemergencia\b",
+        r"\bemergência\b",
+        r"\bemergenza\b",
+        r"\binmediata(?:mente)?\b",
+        r"\bimediatamente\b",
+        r"\bimmediatamente\b",
+        // nl
+        r"\bspoed(?:eisend)?\b",
+        r"\bonmiddellijk\b",
+        // ja
+        r"緊急",
+        r"至急",
+    ])
 });
 
-const URGENCY_PHRASES: &[&str] = &[
-    // en
-    r"\burgent(?:ly)?\b",
-    r"\bemergency\b",
-    r"\bimmediate(?:ly)?\b",
-    r"\bwithout delay\b",
-    r"\btime[- ]sensitive\b",
-    r"\bas soon as possible\b",
-    r"\basap\b",
-    r"\bwithin (?:the next )?(?:\d{1,2}|one|two|twenty[- ]four) hours?\b",
-    // de
-    r"\bdringend\b",
-    r"\beilt\b",
-    r"\beilig\b",
-    r"\bunverzüglich\b",
-    r"\bsofort(?:ig)?\b",
-    r"\bnotfall\b",
-    // fr
-    r"\burgente?s?\b",
-    r"\burgence\b",
-    r"\bimmédiatement\b",
-    r"\bsans délai\b",
-    // es, pt, it
-    r"\burgentes?\b",
-    r"\bemergencia\b",
-    r"\bemergência\b",
-    r"\bemergenza\b",
-    r"\binmediata(?:mente)?\b",
-    r"\bimediatamente\b",
-    r"\bimmediatamente\b",
-    // nl
-    r"\bspoed(?:eisend)?\b",
-    r"\bonmiddellijk\b",
-    // ja
-    r"緊急",
-    r"至急",
-];
+static THREAT_TO_LIFE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    build(&[
+        // en
+        r"\bthreat to (?:human )?life\b",
+        r"\b(?:imminent|immediate) (?:danger|threat|risk)\b",
+        r"\brisk of (?:death|serious (?:bodily|physical) (?:injury|harm))\b",
+        r"\bserious (?:bodily|physical) (?:injury|harm)\b",
+        r"\blife[- ]threatening\b",
+        r"\bkidnapp(?:ed|ing)\b",
+        r"\babduct(?:ed|ion)\b",
+        r"\bsuicid(?:e|al)\b",
+        r"\bhostage\b",
+        // de
+        r"\bgefahr für leib(?:,| und) leben\b",
+        r"\blebensgefahr\b",
+        r"\bentführ(?:ung|t)\b",
+        r"\bsuizid\w*\b",
+        // fr
+        r"\bdanger (?:de mort|imminent|pour la vie)\b",
+        r"\bmenace (?:pour|sur) la vie\b",
+        r"\benlèvement\b",
+        // es
+        r"\bpeligro (?:de muerte|inminente|para la vida)\b",
+        r"\briesgo para la vida\b",
+        r"\bsecuestr(?:o|ado|ada)\b",
+        // pt
+        r"\brisco de (?:vida|morte)\b",
+        r"\bperigo (?:de morte|iminente)\b",
+        r"\bsequestr(?:o|ado|ada)\b",
+        // it
+        r"\bpericolo di (?:vita|morte)\b",
+        r"\brischio per la vita\b",
+        r"\bsequestro di persona\b",
+        // nl
+        r"\blevensgevaar(?:lijk)?\b",
+        r"\bontvoer(?:ing|d)\b",
+        // ja
+        r"生命の危険",
+        r"誘拐",
+    ])
+});
 
-const THREAT_TO_LIFE_PHRASES: &[&str] = &[
-    // en
-    r"\bthreat to (?:human )?life\b",
-    r"\b(?:imminent|immediate) (?:danger|threat|risk)\b",
-    r"\brisk of (?:death|serious (?:bodily|physical) (?:injury|harm))\b",
-    r"\bserious (?:bodily|physical) (?:injury|harm)\b",
-    r"\blife[- ]threatening\b",
-    r"\bkidnapp(?:ed|ing)\b",
-    r"\babduct(?:ed|ion)\b",
-    r"\bsuicid(?:e|al)\b",
-    r"\bhostage\b",
-    // de
-    r"\bgefahr für leib(?:,| und) leben\b",
-    r"\blebensgefahr\b",
-    r"\bentführ(?:ung|t)\b",
-    r"\bsuizid\w*\b",
-    // fr
-    r"\bdanger (?:de mort|imminent|pour la vie)\b",
-    r"\bmenace (?:pour|sur) la vie\b",
-    r"\benlèvement\b",
-    // es
-    r"\bpeligro (?:de muerte|inminente|para la vida)\b",
-    r"\briesgo para la vida\b",
-    r"\bsecuestr(?:o|ado|ada)\b",
-    // pt
-    r"\brisco de (?:vida|morte)\b",
-    r"\bperigo (?:de morte|iminente)\b",
-    r"\bsequestr(?:o|ado|ada)\b",
-    // it
-    r"\bpericolo di (?:vita|morte)\b",
-    r"\brischio per la vita\b",
-    r"\bsequestro di persona\b",
-    // nl
-    r"\blevensgevaar(?:lijk)?\b",
-    r"\bontvoer(?:ing|d)\b",
-    // ja
-    r"生命の危険",
-    r"誘拐",
-];
-
-/// One case-insensitive pattern matching any of `phrases`. Compiled with ASCII word
-/// boundaries ([`PatternSet`]), which keep the regex on its DFA: no phrase starts or
-/// ends with a non-ASCII letter, so the ASCII boundary is the same test here.
-fn either(phrases: &[&str]) -> String {
-    format!("(?i){}", phrases.join("|"))
+fn build(patterns: &[&str]) -> Option<Regex> {
+    // ASCII word boundaries keep the regex on its DFA: a Unicode `\b` falls back to a
+    // much slower engine on non-ASCII text. No pattern starts or ends with a non-ASCII
+    // letter, so the ASCII boundary is the same test here.
+    let joined = patterns.join("|").replace(r"\b", r"(?-u:\b)");
+    // Built from the constants above; a failure would be caught by the tests.
+    RegexBuilder::new(&joined)
+        .case_insensitive(true)
+        .build()
+        .ok()
 }
 
 /// The pressure found in a text: the first urgency phrase and threat-to-life phrase.
@@ -116,19 +116,15 @@ pub fn scan(text: &str) -> Pressure {
         .find(|i| text.is_char_boundary(*i))
         .unwrap_or(0);
     let text = text.get(..end).unwrap_or("");
-    let mut found = Pressure::default();
-    let Some(set) = PRESSURE.as_ref() else {
-        return found;
+    let first = |re: &Option<Regex>| {
+        re.as_ref()
+            .and_then(|r| r.find(text))
+            .map(|m| m.as_str().to_string())
     };
-    for (list, re) in set.matching(text) {
-        let phrase = re.find(text).map(|m| m.as_str().to_string());
-        match list {
-            URGENCY => found.urgency = phrase,
-            THREAT_TO_LIFE => found.threat_to_life = phrase,
-            _ => {}
-        }
+    Pressure {
+        urgency: first(&URGENCY),
+        threat_to_life: first(&THREAT_TO_LIFE),
     }
-    found
 }
 
 #[cfg(test)]
@@ -137,7 +133,8 @@ mod tests {
 
     #[test]
     fn patterns_compile() {
-        assert!(PRESSURE.is_some());
+        assert!(URGENCY.is_some());
+        assert!(THREAT_TO_LIFE.is_some());
     }
 
     #[test]
