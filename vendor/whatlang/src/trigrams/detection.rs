@@ -1,11 +1,11 @@
 use hashbrown::HashMap;
 use std::sync::OnceLock;
 
-use super::utils::{TrigramsWithPositions, get_trigrams_with_positions};
-use super::{ARABIC_LANGS, CYRILLIC_LANGS, DEVANAGARI_LANGS, HEBREW_LANGS, LATIN_LANGS};
-use super::LangProfileList;
 #[cfg(test)]
 use super::LangProfile;
+use super::LangProfileList;
+use super::utils::{TrigramsWithPositions, get_trigrams_with_positions};
+use super::{ARABIC_LANGS, CYRILLIC_LANGS, DEVANAGARI_LANGS, HEBREW_LANGS, LATIN_LANGS};
 use super::{MAX_TOTAL_DISTANCE, MAX_TRIGRAM_DISTANCE, Trigram};
 use crate::Lang;
 use crate::core::{FilterList, Info, InternalQuery, Text, calculate_confidence};
@@ -75,7 +75,10 @@ impl MergedProfiles {
             let lang_index = u8::try_from(lang_index).expect("fewer than 256 languages");
             for (rank, &trigram) in profile.iter().enumerate() {
                 let rank = u16::try_from(rank).expect("profiles are short");
-                by_trigram.entry(trigram).or_default().push((lang_index, rank));
+                by_trigram
+                    .entry(trigram)
+                    .or_default()
+                    .push((lang_index, rank));
             }
         }
         let mut index = HashMap::with_capacity(by_trigram.len());
@@ -134,8 +137,8 @@ fn calculate_scores_in_profiles(
     // many were found (each one not found counts MAX_TRIGRAM_DISTANCE).
     let mut found_distance = vec![0u32; merged.langs.len()];
     let mut found = vec![0u32; merged.langs.len()];
-    for (trigram, &n) in &trigram_positions {
-        if let Some(&(start, end)) = merged.index.get(trigram) {
+    for &(trigram, n) in &trigram_positions {
+        if let Some(&(start, end)) = merged.index.get(&trigram) {
             for &(lang_index, rank) in &merged.entries[start as usize..end as usize] {
                 let lang_index = lang_index as usize;
                 found_distance[lang_index] += (n as i32 - rank as i32).unsigned_abs();
@@ -148,8 +151,8 @@ fn calculate_scores_in_profiles(
         if !filter_list.is_allowed(lang) {
             continue;
         }
-        let total_dist = found_distance[lang_index]
-            + (profile_len - found[lang_index]) * MAX_TRIGRAM_DISTANCE;
+        let total_dist =
+            found_distance[lang_index] + (profile_len - found[lang_index]) * MAX_TRIGRAM_DISTANCE;
         lang_distances.push((lang, finish_distance(total_dist, count)));
     }
 
@@ -224,6 +227,8 @@ mod tests {
                 let TrigramsWithPositions {
                     trigram_positions, ..
                 } = get_trigrams_with_positions(&Text::new(text).lowercase());
+                let trigram_positions: HashMap<Trigram, u32> =
+                    trigram_positions.into_iter().collect();
                 let outcome =
                     calculate_scores_in_profiles(&Text::new(text), &FilterList::default(), merged);
                 for &(lang, profile) in list {

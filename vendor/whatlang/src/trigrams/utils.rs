@@ -1,13 +1,15 @@
 use hashbrown::HashMap;
 
-use super::Trigram;
 use super::TEXT_TRIGRAMS_SIZE;
+use super::Trigram;
 use crate::core::LowercaseText;
 use crate::utils::is_stop_char;
 
 pub struct TrigramsWithPositions {
     pub(crate) _total_trigrams: u32,
-    pub(crate) trigram_positions: HashMap<Trigram, u32>,
+    /// Patched (see PATCH.md): each trigram with its position, in rank order. Upstream
+    /// kept them in a HashMap, which the detection only iterates.
+    pub(crate) trigram_positions: Vec<(Trigram, u32)>,
 }
 
 #[inline]
@@ -24,18 +26,18 @@ pub fn get_trigrams_with_positions(text: &LowercaseText) -> TrigramsWithPosition
 }
 
 #[inline]
-#[allow(clippy::unnecessary_sort_by)]
 fn trigram_occurances_to_positions(
     trigram_occurances: HashMap<Trigram, u32>,
-) -> HashMap<Trigram, u32> {
-    // Sort in descending order by number of occurrences and trigrams
-    let mut count_vec: Vec<_> = trigram_occurances
+) -> Vec<(Trigram, u32)> {
+    // Sort in descending order by number of occurrences and trigrams.
+    // Patched (see PATCH.md): the (count, trigram) order is one integer per trigram,
+    // compared in one instruction; and only the first TEXT_TRIGRAMS_SIZE are kept, so
+    // they are selected first and only they are sorted. (count, trigram) pairs are
+    // distinct, so the order, and the positions, are the ones a full sort gives.
+    let mut count_vec: Vec<u128> = trigram_occurances
         .into_iter()
-        .map(|(trigram, count)| (count, trigram))
+        .map(|(trigram, count)| rank_key(count, trigram))
         .collect();
-    // Patched (see PATCH.md): only the first TEXT_TRIGRAMS_SIZE are kept, so they are
-    // selected first and only they are sorted. (count, trigram) pairs are distinct, so
-    // the order, and the positions, are the ones a full sort gives.
     if count_vec.len() > TEXT_TRIGRAMS_SIZE {
         count_vec.select_nth_unstable_by(TEXT_TRIGRAMS_SIZE - 1, |a, b| b.cmp(a));
         count_vec.truncate(TEXT_TRIGRAMS_SIZE);
@@ -46,8 +48,23 @@ fn trigram_occurances_to_positions(
         .into_iter()
         .take(TEXT_TRIGRAMS_SIZE) // we're interested only in the first 600 (2 * MAX_TRIGRAM_DISTANCE)
         .enumerate()
-        .map(|(i, (_, trigram))| (trigram, i as u32))
+        .map(|(i, key)| (key_trigram(key), i as u32))
         .collect()
+}
+
+/// (count, trigram) as one integer that orders as the tuple does: a `char` is below
+/// 2^21, so the three characters fill the low 63 bits in their order.
+#[inline]
+fn rank_key(count: u32, Trigram(a, b, c): Trigram) -> u128 {
+    (u128::from(count) << 64) | (u128::from(a) << 42) | (u128::from(b) << 21) | u128::from(c)
+}
+
+/// The trigram of a [`rank_key`].
+#[inline]
+fn key_trigram(key: u128) -> Trigram {
+    // Each field holds a `char` that `rank_key` put there, so none is invalid.
+    let field = |shift: u32| char::from_u32(((key >> shift) & 0x1f_ffff) as u32).unwrap_or(' ');
+    Trigram(field(42), field(21), field(0))
 }
 
 struct CountResult {
@@ -91,11 +108,7 @@ fn count(text: &LowercaseText) -> CountResult {
 // Convert punctuations and digits to a space.
 #[inline]
 fn to_trigram_char(ch: char) -> char {
-    if is_stop_char(ch) {
-        ' '
-    } else {
-        ch
-    }
+    if is_stop_char(ch) { ' ' } else { ch }
 }
 
 // In order to improve performance, define the initial capacity for trigrams hash map,
@@ -147,8 +160,17 @@ mod tests {
                 trigram_occurances, ..
             } = count(&LowercaseText::new(&text));
             let expected = upstream_positions(&trigram_occurances);
+            let positions = trigram_occurances_to_positions(trigram_occurances);
+            // In rank order, each trigram with its upstream position.
+            assert!(
+                positions
+                    .iter()
+                    .enumerate()
+                    .all(|(i, (_, p))| *p == i as u32)
+            );
+            assert_eq!(positions.len(), expected.len(), "length {len}");
             assert_eq!(
-                trigram_occurances_to_positions(trigram_occurances),
+                positions.into_iter().collect::<HashMap<_, _>>(),
                 expected,
                 "length {len}"
             );
@@ -229,6 +251,7 @@ mod tests {
             trigram_positions,
         } = get_trigrams_with_positions(&lowercase_text);
 
+        let trigram_positions: HashMap<Trigram, u32> = trigram_positions.into_iter().collect();
         assert_eq!(trigram_positions[&Trigram('a', 'a', 'a')], 0);
         assert_eq!(trigram_positions[&Trigram('b', 'b', 'b')], 1);
         assert_eq!(_total_trigrams, 11);
