@@ -42,6 +42,17 @@
 //! 81.3 µs (11,377 -> 12,300 msg/s). `--slowest` now shows parse and assess apart: the
 //! three largest messages went from 19 ms of parse to about 10 ms.
 //!
+//! On the same kind of machine (2026-12-06, third session), with times now read from
+//! `CLOCK_THREAD_CPUTIME_ID` (the schedstat counter read before advanced in 4 ms ticks,
+//! so a pass of about 50 ms could read a tenth high or low), best of six interleaved runs
+//! of 15 passes: the build above (57ce28e) 108.3 µs per message on the MIME corpus
+//! (9,234 msg/s; parse 34.9, assess 66.1), this build 93.1 µs (10,741 msg/s; parse 33.6,
+//! assess 51.7). The changes: one set scan per piece for kind, reference, jurisdiction and
+//! urgency together (`text::SetUnion`), word counting for the language in one pass,
+//! whatlang's ranking on integer keys, and `memmem` for the end of style and script
+//! blocks. Runs of both corpora with `--detail` gave the MIME corpus 94.5 to 103.2 µs
+//! (the requests 71.4 to 80.9): a neighbour's load still moves a whole run.
+//!
 //! Earlier builds gave 8,789 msg/s (113.8 µs) on the requests and
 //! 3,474 msg/s (287.9 µs: parse 39.6, sender 40.1, request 155.5 of which language 33.2
 //! and deadline 42.0, targets 42.1) on the MIME corpus. Most of the MIME corpus's time
