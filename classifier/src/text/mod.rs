@@ -2,6 +2,8 @@
 //! messages, and the parts of a letter that hold the writer's own contact details.
 
 pub mod bounds;
+#[cfg(test)]
+pub(crate) mod generated;
 pub(crate) mod hash;
 mod pattern;
 mod quoted;
